@@ -1,0 +1,8 @@
+/* SPDX-License-Identifier: MIT */
+/* Umbrella header for libtccml: includes every public tcc header. */
+#ifndef TCC_TCC_H
+#define TCC_TCC_H
+
+#include <tcc/status.h>
+
+#endif

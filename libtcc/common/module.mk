@@ -1,0 +1,1 @@
+LIBTCC_SRCS += libtcc/common/error.c
