@@ -4,5 +4,6 @@
 #define TCC_TCC_H
 
 #include <tcc/status.h>
+#include <tcc/model.h>
 
 #endif

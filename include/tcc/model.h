@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tcc model API: load an ONNX model, compile it for this CPU, run it on
+ * caller-owned buffers.
+ *
+ *	tcc_model *m;
+ *	if (tcc_model_load(&m, "model.onnx", NULL) != TCC_OK)
+ *		fprintf(stderr, "%s\n", tcc_last_error());
+ *	tcc_tensor in = { .dtype = TCC_F32, .rank = 2, .dims = {1, 784}, .data = x };
+ *	tcc_tensor out = { 0 };			// data NULL: tcc allocates it
+ *	tcc_model_run(m, &in, 1, &out, 1);
+ *	... use out.data ...
+ *	tcc_free(out.data);
+ *	tcc_model_free(m);
+ */
+#ifndef TCC_MODEL_H
+#define TCC_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <tcc/status.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TCC_MAX_RANK 8
+
+/* Element types; the values are ONNX's TensorProto.DataType numbers. */
+typedef enum tcc_dtype {
+	TCC_DTYPE_UNDEFINED = 0,
+	TCC_F32 = 1,
+	TCC_U8 = 2,
+	TCC_I8 = 3,
+	TCC_U16 = 4,
+	TCC_I16 = 5,
+	TCC_I32 = 6,
+	TCC_I64 = 7,
+	TCC_STRING = 8,
+	TCC_BOOL = 9,
+	TCC_F16 = 10,
+	TCC_F64 = 11,
+	TCC_U32 = 12,
+	TCC_U64 = 13,
+	TCC_BF16 = 16,
+} tcc_dtype;
+
+/* Size in bytes of one element (0 for UNDEFINED/STRING). */
+size_t tcc_dtype_size(tcc_dtype dtype);
+/* "float32", "int64", ... (NumPy's names). */
+const char *tcc_dtype_name(tcc_dtype dtype);
+
+/*
+ * A tensor handed to or returned from tcc_model_run().  Dense, row-major.
+ * @data is owned by whoever allocated it: the caller for inputs and for
+ * outputs whose @data was set before the call; tcc for outputs whose @data
+ * was NULL (release those with tcc_free()).
+ */
+typedef struct tcc_tensor {
+	tcc_dtype dtype;
+	int rank;
+	int64_t dims[TCC_MAX_RANK];
+	void *data;
+	size_t nbytes;		/* capacity of @data in bytes */
+} tcc_tensor;
+
+/* Static description of a model input or output; a dim < 0 is symbolic. */
+typedef struct tcc_tensor_info {
+	const char *name;	/* owned by the model */
+	tcc_dtype dtype;
+	int rank;
+	int64_t dims[TCC_MAX_RANK];
+	const char *dim_params[TCC_MAX_RANK]; /* symbolic dim names or NULL */
+} tcc_tensor_info;
+
+typedef struct tcc_options {
+	int threads;		/* 0: number of online CPUs */
+	int opt_level;		/* 0: no fusion/codegen, 1: default, all passes */
+	const char *cache_dir;	/* NULL: $TCC_CACHE_DIR, $XDG_CACHE_HOME/tcc, ~/.cache/tcc */
+	int verbose;		/* print pass and compile statistics to stderr */
+} tcc_options;
+
+typedef struct tcc_model tcc_model;
+
+/* Load, check and compile an ONNX file (external data is read relative to it). */
+tcc_status tcc_model_load(tcc_model **out, const char *onnx_path, const tcc_options *opts);
+/* Same from a serialized ModelProto in memory (no external data). */
+tcc_status tcc_model_load_buffer(tcc_model **out, const void *data, size_t size,
+				 const tcc_options *opts);
+void tcc_model_free(tcc_model *model);
+
+int tcc_model_num_inputs(const tcc_model *model);
+int tcc_model_num_outputs(const tcc_model *model);
+tcc_status tcc_model_input_info(const tcc_model *model, int index, tcc_tensor_info *info);
+tcc_status tcc_model_output_info(const tcc_model *model, int index, tcc_tensor_info *info);
+
+/*
+ * Run once.  @inputs are in the model's input order, their shapes must match
+ * the static dims (symbolic dims take any size).  For each output either set
+ * @data/@nbytes to a buffer of sufficient size (written in place, no copy) or
+ * leave @data NULL to have tcc allocate it.  On return every output's dtype,
+ * rank and dims are filled in.  Safe to call from one thread at a time per
+ * model.
+ */
+tcc_status tcc_model_run(tcc_model *model, const tcc_tensor *inputs, int n_inputs,
+			 tcc_tensor *outputs, int n_outputs);
+
+/* Planned peak size of the model's intermediate arena, in bytes. */
+size_t tcc_model_arena_bytes(const tcc_model *model);
+
+void tcc_free(void *ptr);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TCC_MODEL_H */
