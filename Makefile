@@ -44,7 +44,7 @@ TEST_BINS     :=
 include $(sort $(wildcard libtcc/*/module.mk))
 include $(sort $(wildcard tools/*.mk))
 include $(sort $(wildcard tests/*/module.mk))
-include $(sort $(wildcard bench/module.mk))
+include $(sort $(wildcard bench/module.mk bench/*/module.mk))
 
 LIBTCC_PKG_CFLAGS := $(if $(strip $(LIBTCC_PKGS)),$(shell pkg-config --cflags $(LIBTCC_PKGS) 2>/dev/null))
 LIBTCC_PKG_LIBS   := $(if $(strip $(LIBTCC_PKGS)),$(shell pkg-config --libs $(LIBTCC_PKGS) 2>/dev/null))
