@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tcc_queue_ioctls.h - extra ioctls of the queue part (issue 6), owned by it.
+ *
+ * tcc_drv.c expands TCC_QUEUE_EXTRA_IOCTLS inside its ioctl table, so an ioctl
+ * added to the queue range of tcc_drm.h needs no edit of tcc_drv.c, e.g.
+ *   #define TCC_QUEUE_EXTRA_IOCTLS \
+ *	DRM_IOCTL_DEF_DRV(TCC_FOO, tcc_foo_ioctl, DRM_RENDER_ALLOW),
+ * (declare tcc_foo_ioctl() here too).
+ */
+#ifndef TCC_QUEUE_IOCTLS_H
+#define TCC_QUEUE_IOCTLS_H
+
+#define TCC_QUEUE_EXTRA_IOCTLS
+
+#endif
