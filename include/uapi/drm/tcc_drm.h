@@ -86,9 +86,12 @@ struct drm_tcc_bo_info {
 
 /* --- queues (kmod/tcc_queue.c) --- */
 /*
- * Owned by the queue engineer (issue 6).  The structures below are initial
- * placeholders so that the ioctl table in kmod/tcc_drv.c compiles; their
- * owner may change them freely until the first release.
+ * Device queues (Documentation/queues.md).  A queue feeds one engine: the
+ * simulated XPU (firmware-stubs/) or the CPU executors, processes that
+ * attached with TCC_EXEC_ATTACH.  Jobs are scheduled by the kernel's DRM GPU
+ * scheduler; completion is a dma_fence installed in a DRM syncobj, waited
+ * with DRM_IOCTL_SYNCOBJ_WAIT or exported as a pollable sync_file
+ * (DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD with DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE).
  */
 
 #define DRM_TCC_QUEUE_CREATE		0x10
@@ -99,54 +102,216 @@ struct drm_tcc_bo_info {
 #define DRM_TCC_EXEC_FETCH		0x15
 #define DRM_TCC_EXEC_COMPLETE		0x16
 
+#define DRM_TCC_ENGINE_SIM		0
+#define DRM_TCC_ENGINE_CPU		1
+
+#define DRM_TCC_PRIO_LOW		0
+#define DRM_TCC_PRIO_NORMAL		1
+#define DRM_TCC_PRIO_HIGH		2
+
+/* Limits of one job; beyond them TCC_SUBMIT fails with -E2BIG. */
+#define DRM_TCC_MAX_CMDS		4096
+#define DRM_TCC_MAX_BOS			64
+#define DRM_TCC_MAX_IN_FENCES		16
+
+/* Commands; the job's bo_handles[] is indexed by dst/src0/src1. */
+#define DRM_TCC_CMD_NOP			0
+#define DRM_TCC_CMD_COPY		1	/* dst = src0, size bytes */
+#define DRM_TCC_CMD_FILL		2	/* dst u32 words = (u32)value */
+#define DRM_TCC_CMD_ADD			3	/* f32 dst = src0 + src1 */
+#define DRM_TCC_CMD_MUL			4	/* f32 dst = src0 * src1 */
+#define DRM_TCC_CMD_RELU		5	/* f32 dst = max(src0, 0) */
+#define DRM_TCC_CMD_SIGNAL		6	/* u64 at dst + dst_off = value */
+
+/**
+ * struct drm_tcc_cmd - one command of a job (64 bytes)
+ * @op: DRM_TCC_CMD_*; unknown -> the submit fails with -EINVAL
+ * @flags: must be zero
+ * @dst: index of the destination BO in the job's bo_handles[]
+ * @src0: index of the first source BO
+ * @src1: index of the second source BO (ADD, MUL)
+ * @pad: must be zero
+ * @dst_off: byte offset into @dst
+ * @src0_off: byte offset into @src0
+ * @src1_off: byte offset into @src1
+ * @size: bytes; a multiple of 4 for FILL/ADD/MUL/RELU (offsets too)
+ * @value: FILL pattern (low 32 bits) or SIGNAL value
+ *
+ * Every access is checked against the BO sizes at submit (-EINVAL).
+ */
+struct drm_tcc_cmd {
+	__u32 op;
+	__u32 flags;
+	__u32 dst;
+	__u32 src0;
+	__u32 src1;
+	__u32 pad;
+	__u64 dst_off;
+	__u64 src0_off;
+	__u64 src1_off;
+	__u64 size;
+	__u64 value;
+};
+
+/**
+ * struct drm_tcc_queue_create - create a queue (DRM_IOCTL_TCC_QUEUE_CREATE)
+ * @engine: in: DRM_TCC_ENGINE_*; unknown -> -EINVAL
+ * @priority: in: DRM_TCC_PRIO_*; unknown -> -EINVAL
+ * @flags: in: must be zero
+ * @queue_id: out: id, unique on the device (sysfs queues/<id>)
+ */
 struct drm_tcc_queue_create {
 	__u32 engine;
 	__u32 priority;
 	__u32 flags;
-	__u32 queue_id;		/* out */
+	__u32 queue_id;
 };
 
+/**
+ * struct drm_tcc_queue_destroy - destroy a queue (DRM_IOCTL_TCC_QUEUE_DESTROY)
+ * @queue_id: in: a queue of this file (-ENOENT otherwise)
+ * @pad: must be zero
+ *
+ * Jobs not yet handed to the engine are cancelled (their fences signal
+ * with -ESRCH); jobs on the engine finish, holding their BOs until then.
+ */
 struct drm_tcc_queue_destroy {
 	__u32 queue_id;
 	__u32 pad;
 };
 
+/* Commands are read from the BO @cmd_bo at byte offset @cmds. */
+#define DRM_TCC_SUBMIT_CMDS_IN_BO	(1u << 0)
+/* @in_fences holds sync_file fds instead of syncobj handles. */
+#define DRM_TCC_SUBMIT_FENCE_FD_IN	(1u << 1)
+/* Return the job's fence as a new sync_file fd in @out_fence_fd. */
+#define DRM_TCC_SUBMIT_FENCE_FD_OUT	(1u << 2)
+#define DRM_TCC_SUBMIT_FLAGS_ALL	(DRM_TCC_SUBMIT_CMDS_IN_BO | \
+					 DRM_TCC_SUBMIT_FENCE_FD_IN | \
+					 DRM_TCC_SUBMIT_FENCE_FD_OUT)
+
+/**
+ * struct drm_tcc_submit - queue a job (DRM_IOCTL_TCC_SUBMIT)
+ * @queue_id: in: a queue of this file
+ * @flags: in: DRM_TCC_SUBMIT_*
+ * @cmds: in: user pointer to struct drm_tcc_cmd[@ncmds], or the byte offset
+ *        in @cmd_bo with DRM_TCC_SUBMIT_CMDS_IN_BO
+ * @ncmds: in: 0..DRM_TCC_MAX_CMDS
+ * @cmd_bo: in: GEM handle holding the commands (with CMDS_IN_BO), else 0
+ * @bo_handles: in: user pointer to __u32[@nbos] GEM handles
+ * @nbos: in: 0..DRM_TCC_MAX_BOS
+ * @nin_fences: in: 0..DRM_TCC_MAX_IN_FENCES
+ * @in_fences: in: user pointer to __u32[@nin_fences] syncobj handles (or
+ *             sync_file fds with FENCE_FD_IN); the job runs after their
+ *             fences signal (-ENOENT for a bad handle or an empty syncobj,
+ *             -EINVAL for an fd that is not a sync_file)
+ * @out_fence: in: syncobj whose fence is replaced by the job's, or 0
+ * @out_fence_fd: out: sync_file fd with FENCE_FD_OUT (poll() it), else -1
+ * @job_id: out: for DRM_IOCTL_TCC_JOB_STATUS
+ *
+ * Syncobj handles need a driver with DRIVER_SYNCOBJ (-EOPNOTSUPP otherwise);
+ * sync_file fds always work.
+ */
 struct drm_tcc_submit {
 	__u32 queue_id;
 	__u32 flags;
-	__u64 cmds;		/* user pointer */
-	__u32 cmds_size;
-	__u32 bo_count;
-	__u64 bo_handles;	/* user pointer to __u32[bo_count] */
-	__u32 in_syncobj_count;
-	__u32 out_syncobj;
-	__u64 in_syncobjs;	/* user pointer to __u32[in_syncobj_count] */
-	__u64 job_id;		/* out */
+	__u64 cmds;
+	__u32 ncmds;
+	__u32 cmd_bo;
+	__u64 bo_handles;
+	__u32 nbos;
+	__u32 nin_fences;
+	__u64 in_fences;
+	__u32 out_fence;
+	__s32 out_fence_fd;
+	__u64 job_id;
 };
 
+#define DRM_TCC_JOB_UNKNOWN		0	/* too old, or never existed */
+#define DRM_TCC_JOB_QUEUED		1
+#define DRM_TCC_JOB_RUNNING		2
+#define DRM_TCC_JOB_DONE		3
+
+/**
+ * struct drm_tcc_job_status - state of a job (DRM_IOCTL_TCC_JOB_STATUS)
+ * @job_id: in: as returned by TCC_SUBMIT on a queue of this file
+ * @state: out: DRM_TCC_JOB_*; the last 1024 jobs of a queue are remembered
+ * @error: out: 0 or a negative errno once DONE (-EINVAL, -EIO, -ETIMEDOUT,
+ *         -ESRCH cancelled)
+ * @attempts: out: times the job was handed to an engine (> 1 after a reset
+ *            or an executor's death)
+ * @pad: must be zero
+ */
 struct drm_tcc_job_status {
 	__u64 job_id;
-	__u32 state;		/* out */
-	__s32 error;		/* out */
+	__u32 state;
+	__s32 error;
+	__u32 attempts;
+	__u32 pad;
 };
 
+/**
+ * struct drm_tcc_exec_attach - become a CPU executor (DRM_IOCTL_TCC_EXEC_ATTACH)
+ * @engine: in: DRM_TCC_ENGINE_CPU
+ * @flags: in: must be zero
+ * @executor_id: out
+ * @pad: must be zero
+ *
+ * When the file closes with jobs fetched and not completed, those jobs go
+ * back to the engine for another executor, up to the module's
+ * exec_retries; after that they fail with -EIO.
+ */
 struct drm_tcc_exec_attach {
 	__u32 engine;
 	__u32 flags;
-	__u32 executor_id;	/* out */
+	__u32 executor_id;
 	__u32 pad;
 };
 
+/**
+ * struct drm_tcc_exec_bo - one BO of a fetched job, seen by the executor
+ * @handle: GEM handle in the executor's file, valid until EXEC_COMPLETE
+ * @pad: zero
+ * @size: bytes
+ * @mmap_offset: for mmap() on the executor's DRM fd (zero copy)
+ */
+struct drm_tcc_exec_bo {
+	__u32 handle;
+	__u32 pad;
+	__u64 size;
+	__u64 mmap_offset;
+};
+
+/* Return -EAGAIN instead of sleeping when no job is ready. */
+#define DRM_TCC_FETCH_NONBLOCK		(1u << 0)
+
+/**
+ * struct drm_tcc_exec_fetch - take the next CPU job (DRM_IOCTL_TCC_EXEC_FETCH)
+ * @flags: in: DRM_TCC_FETCH_*
+ * @pad: must be zero
+ * @job_id: out: pass to EXEC_COMPLETE
+ * @cmds: in: user pointer to struct drm_tcc_cmd[DRM_TCC_MAX_CMDS] (filled)
+ * @ncmds: out
+ * @nbos: out
+ * @bos: in: user pointer to struct drm_tcc_exec_bo[DRM_TCC_MAX_BOS] (filled)
+ *
+ * Sleeps (interruptibly) until a job is ready.
+ */
 struct drm_tcc_exec_fetch {
 	__u32 flags;
 	__u32 pad;
-	__u64 job_id;		/* out */
-	__u64 cmds;		/* user pointer */
-	__u32 cmds_size;
-	__u32 bo_count;
-	__u64 bo_handles;	/* user pointer */
+	__u64 job_id;
+	__u64 cmds;
+	__u32 ncmds;
+	__u32 nbos;
+	__u64 bos;
 };
 
+/**
+ * struct drm_tcc_exec_complete - finish a fetched job (DRM_IOCTL_TCC_EXEC_COMPLETE)
+ * @job_id: in: a job this executor fetched (-ENOENT otherwise)
+ * @error: in: 0 or a negative errno (-4095..0) to fail the job with
+ */
 struct drm_tcc_exec_complete {
 	__u64 job_id;
 	__s32 error;
