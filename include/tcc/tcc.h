@@ -5,5 +5,6 @@
 
 #include <tcc/status.h>
 #include <tcc/model.h>
+#include <tcc/queue.h>
 
 #endif

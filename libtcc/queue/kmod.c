@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The tcc.ko queue backend: queues, submit and executors through the
+ * driver's ioctls.  A job's fence comes back as a sync_file fd
+ * (DRM_TCC_SUBMIT_FENCE_FD_OUT): poll() waits on it, and it is passed back as
+ * an in-fence of later jobs.  Syncobjs (DRM_IOCTL_SYNCOBJ_*) work on the
+ * same jobs, but need DRIVER_SYNCOBJ in the driver; sync_files always work.
+ */
+#include "queue/queue_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+#include <xf86drm.h>
+#include <uapi/drm/tcc_drm.h>
+
+#include "common/error.h"
+#include "queue/cmd_exec.h"
+
+_Static_assert(sizeof(tcc_cmd) == sizeof(struct drm_tcc_cmd), "tcc_cmd mirrors drm_tcc_cmd");
+_Static_assert(TCC_JOB_MAX_CMDS == DRM_TCC_MAX_CMDS && TCC_JOB_MAX_BUFS == DRM_TCC_MAX_BOS &&
+	       TCC_JOB_MAX_DEPS == DRM_TCC_MAX_IN_FENCES, "job limits match the uapi");
+
+static int drm_fd = -1;
+static atomic_int executor_stop;
+
+static int xioctl(unsigned long req, void *arg)
+{
+	int rc;
+
+	do
+		rc = ioctl(drm_fd, req, arg);
+	while (rc < 0 && (errno == EINTR || errno == EAGAIN) && req != DRM_IOCTL_TCC_EXEC_FETCH);
+	return rc < 0 ? -errno : 0;
+}
+
+/*
+ * Finds tcc's render node by driver name.  TCC_RENDER_NODE overrides the
+ * path (tests).  libtcc/dev will own this once it lands; until then the
+ * queue backend opens the node itself.
+ */
+tcc_status tcc_kmod_open(void)
+{
+	const char *forced = getenv("TCC_RENDER_NODE");
+	char path[64];
+
+	for (int minor = 128; minor < 192 && drm_fd < 0; minor++) {
+		drmVersionPtr v;
+		int fd;
+
+		if (forced)
+			snprintf(path, sizeof(path), "%s", forced);
+		else
+			snprintf(path, sizeof(path), "/dev/dri/renderD%d", minor);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd >= 0) {
+			v = drmGetVersion(fd);
+			if (v && !strcmp(v->name, TCC_DRIVER_NAME))
+				drm_fd = fd;
+			else
+				close(fd);
+			drmFreeVersion(v);
+		}
+		if (forced)
+			break;
+	}
+	if (drm_fd < 0)
+		return tcc_set_error(TCC_ERR_NO_DEVICE, "no tcc render node (is tcc.ko loaded?)");
+	return TCC_OK;
+}
+
+tcc_status tcc_kmod_buf_alloc(uint64_t size, tcc_buf *out)
+{
+	struct drm_tcc_bo_create c = { .size = size };
+	struct drm_tcc_bo_info info = { 0 };
+	void *p;
+	int rc;
+
+	rc = xioctl(DRM_IOCTL_TCC_BO_CREATE, &c);
+	if (rc)
+		return tcc_set_errno(TCC_ERR_NO_MEMORY, -rc, "TCC_BO_CREATE %llu bytes",
+				     (unsigned long long)size);
+	info.handle = c.handle;
+	rc = xioctl(DRM_IOCTL_TCC_BO_INFO, &info);
+	p = rc ? MAP_FAILED : mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, drm_fd, info.mmap_offset);
+	if (p == MAP_FAILED) {
+		int err = rc ? -rc : errno;
+
+		drmCloseBufferHandle(drm_fd, c.handle);
+		return tcc_set_errno(TCC_ERR_IO, err, "mapping BO %u", c.handle);
+	}
+	memset(out, 0, sizeof(*out));
+	out->ptr = p;
+	out->size = size;
+	out->handle = c.handle;
+	return TCC_OK;
+}
+
+void tcc_kmod_buf_free(tcc_buf *buf)
+{
+	if (buf->ptr)
+		munmap(buf->ptr, buf->size);
+	drmCloseBufferHandle(drm_fd, buf->handle);
+}
+
+tcc_status tcc_kmod_queue_init(tcc_queue *q)
+{
+	struct drm_tcc_queue_create c = { .engine = q->engine, .priority = q->prio };
+	int rc = xioctl(DRM_IOCTL_TCC_QUEUE_CREATE, &c);
+
+	if (rc)
+		return tcc_set_errno(TCC_ERR_IO, -rc, "TCC_QUEUE_CREATE");
+	q->id = c.queue_id;
+	return TCC_OK;
+}
+
+void tcc_kmod_queue_fini(tcc_queue *q)
+{
+	struct drm_tcc_queue_destroy d = { .queue_id = q->id };
+	tcc_fence *last;
+
+	/* tcc_queue_destroy() promises to let submitted jobs finish first. */
+	pthread_mutex_lock(&q->lock);
+	last = q->last;
+	q->last = NULL;
+	pthread_mutex_unlock(&q->lock);
+	if (last) {
+		tcc_kmod_fence_wait(last, -1);
+		tcc_fence_put(last);
+	}
+	xioctl(DRM_IOCTL_TCC_QUEUE_DESTROY, &d);
+}
+
+tcc_status tcc_kmod_submit(tcc_queue *q, const tcc_job *job, tcc_fence **fence_out)
+{
+	uint32_t handles[TCC_JOB_MAX_BUFS], in[TCC_JOB_MAX_DEPS];
+	struct drm_tcc_submit s = { 0 };
+	tcc_fence *f;
+	int rc;
+
+	for (uint32_t i = 0; i < job->nbufs; i++) {
+		if (!job->bufs[i].handle)
+			return tcc_set_error(TCC_ERR_INVALID_ARG,
+					     "buffer %u is host memory; with tcc.ko use tcc_queue_buf_alloc()", i);
+		handles[i] = job->bufs[i].handle;
+	}
+	for (uint32_t i = 0; i < job->ndeps; i++) {
+		if (!job->deps[i] || job->deps[i]->backend != TCC_QB_KMOD)
+			return tcc_set_error(TCC_ERR_INVALID_ARG, "dependency %u is not a tcc.ko fence", i);
+		in[i] = (uint32_t)job->deps[i]->fd;
+	}
+	f = tcc_fence_new(TCC_QB_KMOD);
+	if (!f)
+		return tcc_set_error(TCC_ERR_NO_MEMORY, "fence");
+	s.queue_id = q->id;
+	s.flags = DRM_TCC_SUBMIT_FENCE_FD_IN | DRM_TCC_SUBMIT_FENCE_FD_OUT;
+	s.cmds = (uintptr_t)job->cmds;
+	s.ncmds = job->ncmds;
+	s.bo_handles = (uintptr_t)handles;
+	s.nbos = job->nbufs;
+	s.in_fences = (uintptr_t)in;
+	s.nin_fences = job->ndeps;
+	rc = xioctl(DRM_IOCTL_TCC_SUBMIT, &s);
+	if (rc) {
+		tcc_fence_put(f);
+		return tcc_set_errno(rc == -ENOMEM ? TCC_ERR_NO_MEMORY : TCC_ERR_INVALID_ARG, -rc,
+				     "TCC_SUBMIT on queue %u", q->id);
+	}
+	f->fd = s.out_fence_fd;
+	f->queue_id = q->id;
+	f->seqno = s.job_id;
+	/* Jobs of a queue complete in order: the newest fence covers them all. */
+	pthread_mutex_lock(&q->lock);
+	tcc_fence_put(q->last);
+	q->last = tcc_fence_get(f);
+	pthread_mutex_unlock(&q->lock);
+	if (fence_out)
+		*fence_out = f;
+	else
+		tcc_fence_put(f);
+	return TCC_OK;
+}
+
+/* After the fence signalled: the job's error from the kernel, cached. */
+static void fetch_result(tcc_fence *f)
+{
+	struct drm_tcc_job_status st = { .job_id = f->seqno };
+	int rc = xioctl(DRM_IOCTL_TCC_JOB_STATUS, &st);
+
+	pthread_mutex_lock(&f->lock);
+	f->signalled = 1;
+	f->error = rc ? rc : st.error;
+	pthread_mutex_unlock(&f->lock);
+}
+
+tcc_status tcc_kmod_fence_wait(tcc_fence *f, int timeout_ms)
+{
+	struct pollfd p = { .fd = f->fd, .events = POLLIN };
+	int rc;
+
+	pthread_mutex_lock(&f->lock);
+	rc = f->signalled;
+	pthread_mutex_unlock(&f->lock);
+	if (rc)
+		return TCC_OK;
+	do
+		rc = poll(&p, 1, timeout_ms);
+	while (rc < 0 && errno == EINTR);	/* a restarted wait may overrun timeout_ms */
+	if (rc < 0)
+		return tcc_set_errno(TCC_ERR_IO, errno, "poll on the job's sync_file");
+	if (rc == 0)
+		return tcc_set_error(TCC_ERR_TIMEOUT, "fence not signalled after %d ms", timeout_ms);
+	fetch_result(f);
+	return TCC_OK;
+}
+
+int tcc_kmod_fence_fd(tcc_fence *f)
+{
+	return f->fd;
+}
+
+void tcc_kmod_fence_release(tcc_fence *f)
+{
+	/* The sync_file fd is closed by tcc_fence_put(). */
+}
+
+/* Runs one fetched job on the executor's mappings of the client's BOs. */
+static int run_fetched(const struct drm_tcc_exec_fetch *fe, const struct drm_tcc_exec_bo *bos,
+		       const tcc_cmd *cmds)
+{
+	void *ptrs[DRM_TCC_MAX_BOS];
+	uint64_t sizes[DRM_TCC_MAX_BOS] = { 0 };
+	const char *why;
+	uint32_t bad, mapped = 0;
+	int err = 0;
+
+	for (; mapped < fe->nbos; mapped++) {
+		sizes[mapped] = bos[mapped].size;
+		ptrs[mapped] = mmap(NULL, bos[mapped].size, PROT_READ | PROT_WRITE, MAP_SHARED,
+				    drm_fd, bos[mapped].mmap_offset);
+		if (ptrs[mapped] == MAP_FAILED) {
+			err = -errno;
+			break;
+		}
+	}
+	/* The kernel validated at submit; checking again costs little and guards this process. */
+	if (!err && tcc_cmds_validate(cmds, fe->ncmds, sizes, fe->nbos, &bad, &why))
+		err = -EINVAL;
+	if (!err)
+		tcc_cmds_execute(cmds, fe->ncmds, ptrs);
+	while (mapped--)
+		munmap(ptrs[mapped], sizes[mapped]);
+	return err;
+}
+
+tcc_status tcc_kmod_executor_run(void)
+{
+	struct drm_tcc_exec_attach at = { .engine = DRM_TCC_ENGINE_CPU };
+	static _Thread_local struct drm_tcc_cmd cmds[DRM_TCC_MAX_CMDS];
+	static _Thread_local struct drm_tcc_exec_bo bos[DRM_TCC_MAX_BOS];
+	int rc = xioctl(DRM_IOCTL_TCC_EXEC_ATTACH, &at);
+
+	if (rc)
+		return tcc_set_errno(TCC_ERR_IO, -rc, "TCC_EXEC_ATTACH");
+	while (!atomic_load(&executor_stop)) {
+		struct drm_tcc_exec_fetch fe = { .cmds = (uintptr_t)cmds, .bos = (uintptr_t)bos };
+		struct drm_tcc_exec_complete done = { 0 };
+
+		rc = xioctl(DRM_IOCTL_TCC_EXEC_FETCH, &fe);
+		if (rc == -EAGAIN || rc == -EINTR)
+			continue;	/* woken to look at the stop flag */
+		if (rc)
+			return tcc_set_errno(TCC_ERR_IO, -rc, "TCC_EXEC_FETCH");
+		done.job_id = fe.job_id;
+		done.error = run_fetched(&fe, bos, (const tcc_cmd *)cmds);
+		rc = xioctl(DRM_IOCTL_TCC_EXEC_COMPLETE, &done);
+		if (rc && rc != -ENOENT)	/* -ENOENT: the job was cancelled meanwhile */
+			return tcc_set_errno(TCC_ERR_IO, -rc, "TCC_EXEC_COMPLETE");
+	}
+	atomic_store(&executor_stop, 0);
+	return TCC_OK;
+}
+
+void tcc_kmod_executor_stop(void)
+{
+	atomic_store(&executor_stop, 1);
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/* Internal: queue and fence objects shared by the two queue backends. */
+#ifndef TCC_QUEUE_INTERNAL_H
+#define TCC_QUEUE_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <tcc/queue.h>
+
+enum tcc_qbackend { TCC_QB_EMBEDDED, TCC_QB_KMOD };
+
+typedef void (*tcc_fence_cb)(void *arg);
+
+struct tcc_fence_waiter {
+	struct tcc_fence_waiter *next;
+	tcc_fence_cb fn;
+	void *arg;
+};
+
+struct tcc_fence {
+	atomic_int refs;
+	enum tcc_qbackend backend;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int signalled;
+	int error;
+	int fd;				/* eventfd (embedded) or sync_file (kmod); -1 until asked */
+	struct tcc_fence_waiter *waiters;	/* embedded: run once on signal */
+	uint32_t queue_id;		/* kmod: for the job status ioctl */
+	uint64_t seqno;			/* kmod: job id */
+};
+
+struct tcc_queue {
+	enum tcc_qbackend backend;
+	uint32_t id;
+	tcc_engine engine;
+	tcc_priority prio;
+	pthread_mutex_t lock;
+	pthread_cond_t idle;
+	unsigned long inflight;		/* embedded: submitted, not yet signalled */
+	struct tcc_emb_engine *eng;	/* embedded */
+	tcc_fence *last;		/* kmod: the newest job's fence */
+};
+
+/* fence.c: embedded fences */
+tcc_fence *tcc_fence_new(enum tcc_qbackend backend);
+void tcc_fence_signal(tcc_fence *f, int error);
+/* Runs @fn(@arg) once @f signals (now, on this thread, if it already has). */
+int tcc_fence_on_signal(tcc_fence *f, tcc_fence_cb fn, void *arg);
+
+/* embedded.c */
+tcc_status tcc_emb_queue_init(tcc_queue *q);
+tcc_status tcc_emb_submit(tcc_queue *q, const tcc_job *job, tcc_fence **fence_out);
+void tcc_emb_queue_fini(tcc_queue *q);
+tcc_status tcc_emb_executor_run(void);
+void tcc_emb_executor_stop(void);
+
+/* kmod.c: the tcc.ko backend; tcc_kmod_open() fails when the module is absent. */
+tcc_status tcc_kmod_open(void);
+tcc_status tcc_kmod_buf_alloc(uint64_t size, tcc_buf *out);
+void tcc_kmod_buf_free(tcc_buf *buf);
+tcc_status tcc_kmod_queue_init(tcc_queue *q);
+void tcc_kmod_queue_fini(tcc_queue *q);
+tcc_status tcc_kmod_submit(tcc_queue *q, const tcc_job *job, tcc_fence **fence_out);
+tcc_status tcc_kmod_fence_wait(tcc_fence *f, int timeout_ms);
+int tcc_kmod_fence_fd(tcc_fence *f);
+void tcc_kmod_fence_release(tcc_fence *f);
+tcc_status tcc_kmod_executor_run(void);
+void tcc_kmod_executor_stop(void);
+
+#endif
