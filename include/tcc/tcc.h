@@ -5,6 +5,7 @@
 
 #include <tcc/status.h>
 #include <tcc/model.h>
+#include <tcc/weights.h>
 #include <tcc/queue.h>
 
 #endif
