@@ -4,6 +4,7 @@
 #define TCC_TCC_H
 
 #include <tcc/status.h>
+#include <tcc/bo.h>
 #include <tcc/model.h>
 #include <tcc/weights.h>
 #include <tcc/queue.h>
