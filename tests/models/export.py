@@ -1,0 +1,131 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""Export the test models to ONNX together with inputs and PyTorch's outputs.
+
+    export.py OUT_DIR [NAME...]
+
+For each model (all when no NAME is given) writes OUT_DIR/NAME/:
+    model.onnx            torch.onnx.export, opset 13, static shapes
+    inputs/<input>.npy    the seeded random inputs
+    expected/<out>.npy    PyTorch's outputs for them (the oracle)
+    meta.json             input and output names, shapes, dtypes, export mode
+A model is regenerated only when this script or families.py is newer than its
+meta.json.  Everything is seeded: the same files come out every time.
+"""
+import json
+import os
+import sys
+import warnings
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import families  # noqa: E402
+
+OPSET = 13
+SEED = 1234
+PRESERVE = torch.onnx.TrainingMode.PRESERVE  # keeps BatchNormalization nodes (eval semantics)
+EVAL = torch.onnx.TrainingMode.EVAL          # the exporter folds BatchNormalization into Conv
+
+
+def image(shape=(1, 3, 64, 64)):
+    return {"image": torch.randn(*shape)}
+
+
+def token_ids(batch, seq, vocab=1000):
+    return torch.randint(0, vocab, (batch, seq), dtype=torch.int64)
+
+
+def bert_inputs():
+    mask = torch.ones(2, 16, dtype=torch.int64)
+    mask[1, 12:] = 0  # the second sequence is padded
+    return {"input_ids": token_ids(2, 16), "attention_mask": mask}
+
+
+# name: (constructor, input maker, output names, export mode, what it covers)
+MODELS = {
+    "mlp": (families.MLP, lambda: {"x": torch.randn(8, 64)}, ["logits"], EVAL,
+            "Gemm + GELU (Erf), batch 8"),
+    "resnet18": (families.resnet18, image, ["logits"], PRESERVE,
+                 "Conv, BatchNormalization kept, MaxPool, residual Add, GlobalAveragePool, 1x3x64x64"),
+    "resnet50": (families.resnet50, image, ["logits"], EVAL,
+                 "bottleneck blocks, BN folded by the exporter, 1x3x64x64"),
+    "mobilenetv2": (families.MobileNetV2, image, ["logits"], PRESERVE,
+                    "depthwise Conv, ReLU6 as Clip, inverted residuals, 1x3x64x64"),
+    "bert": (families.BertEncoder, bert_inputs, ["hidden"], EVAL,
+             "2 post-LN layers d64 h4: Gather, LayerNorm decomposed, MatMul attention, padding mask, GELU"),
+    "gpt2": (families.GPT2, lambda: {"input_ids": token_ids(1, 16)}, ["logits"], EVAL,
+             "2 pre-LN blocks d64 h4: causal mask (Where), GELU-tanh, tied embedding LM head"),
+}
+
+
+def randomize_batchnorm(model):
+    """Give BatchNorm non-trivial statistics so that folding it is actually tested."""
+    g = torch.Generator().manual_seed(SEED + 1)
+    for m in model.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            n = m.num_features
+            m.running_mean.copy_(torch.randn(n, generator=g) * 0.1)
+            m.running_var.copy_(torch.rand(n, generator=g) + 0.5)
+            m.weight.data.copy_(torch.rand(n, generator=g) + 0.5)
+            m.bias.data.copy_(torch.randn(n, generator=g) * 0.1)
+
+
+def up_to_date(meta_path):
+    if not os.path.exists(meta_path):
+        return False
+    here = os.path.dirname(os.path.abspath(__file__))
+    newest = max(os.path.getmtime(os.path.join(here, f)) for f in ("export.py", "families.py"))
+    return os.path.getmtime(meta_path) > newest
+
+
+def export(name, out_root):
+    make_model, make_inputs, output_names, mode, covers = MODELS[name]
+    out = os.path.join(out_root, name)
+    meta_path = os.path.join(out, "meta.json")
+    if up_to_date(meta_path):
+        return
+    os.makedirs(os.path.join(out, "inputs"), exist_ok=True)
+    os.makedirs(os.path.join(out, "expected"), exist_ok=True)
+    torch.manual_seed(SEED)
+    model = make_model()
+    randomize_batchnorm(model)
+    model.eval()
+    inputs = make_inputs()
+    args = tuple(inputs.values())
+    with torch.no_grad():
+        outputs = model(*args)
+    outputs = outputs if isinstance(outputs, (tuple, list)) else (outputs,)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tracer warnings about shape-derived Python ints
+        torch.onnx.export(model, args, os.path.join(out, "model.onnx"), opset_version=OPSET,
+                          input_names=list(inputs), output_names=output_names, training=mode,
+                          do_constant_folding=True)
+    meta = {"name": name, "covers": covers, "opset": OPSET,
+            "export_mode": "preserve (BatchNormalization kept)" if mode == PRESERVE else "eval",
+            "inputs": [], "outputs": []}
+    for k, v in inputs.items():
+        np.save(os.path.join(out, "inputs", f"{k}.npy"), v.numpy())
+        meta["inputs"].append({"name": k, "shape": list(v.shape), "dtype": str(v.numpy().dtype)})
+    for k, v in zip(output_names, outputs):
+        np.save(os.path.join(out, "expected", f"{k}.npy"), v.numpy())
+        meta["outputs"].append({"name": k, "shape": list(v.shape), "dtype": str(v.numpy().dtype)})
+    with open(meta_path + ".tmp", "w") as f:
+        json.dump(meta, f, indent=1)
+    os.replace(meta_path + ".tmp", meta_path)
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    names = sys.argv[2:] or list(MODELS)
+    torch.set_num_threads(min(2, os.cpu_count() or 1))
+    for name in names:
+        if name not in MODELS:
+            sys.exit(f"export.py: unknown model '{name}' (known: {', '.join(MODELS)})")
+        export(name, sys.argv[1])
+
+
+if __name__ == "__main__":
+    main()

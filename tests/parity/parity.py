@@ -1,0 +1,178 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""Numeric parity of tcc-run against PyTorch on the issue's model families.
+
+    parity.py [--tcc-run PATH] [--out DIR] [MODEL...]
+
+Each model of tests/models/export.py is exported (opset 13, seeded random
+weights and inputs, PyTorch's outputs saved as the oracle) and run with
+`tcc-run model.onnx --input NAME=FILE.npy ... --output-dir DIR --threads T`.
+Three TAP results per model:
+
+  1. parity: max relative error of every output <= 1e-4, where
+         rel_err(out, ref) = max|out - ref| / max(max|ref|, FLT_MIN)
+     i.e. the largest absolute error measured against the output's scale
+     (elementwise ratios blow up on values near zero and say nothing about
+     fp32 accuracy).  Shapes and dtypes must match exactly; a NaN fails.
+  2. repeat: a second run (served from the compile cache) gives bitwise
+     identical outputs.
+  3. threads: --threads 1 agrees with --threads 2 within the same 1e-4 bound
+     (a different split of a reduction may change the last bits, not more).
+
+The measured error of each model is printed in its TAP line.
+"""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "tests", "models"))
+
+MAX_REL_ERR = 1e-4
+RUN_TIMEOUT_S = 120
+
+
+class Tap:
+    def __init__(self, plan):
+        self.n = 0
+        self.failed = 0
+        print(f"1..{plan}", flush=True)
+
+    def result(self, ok, desc):
+        self.n += 1
+        self.failed += not ok
+        print(f"{'ok' if ok else 'not ok'} {self.n} - {desc.replace('#', '%')}", flush=True)
+
+    def skip(self, desc, why):
+        self.n += 1
+        print(f"ok {self.n} - {desc.replace('#', '%')} # SKIP {why}", flush=True)
+
+    def comment(self, text):
+        for line in str(text).splitlines():
+            print(f"# {line}", flush=True)
+
+
+def rel_err(out, ref):
+    """max|out - ref| / max(max|ref|, FLT_MIN), in float64; inf on NaN."""
+    out, ref = out.astype(np.float64), ref.astype(np.float64)
+    if not np.all(np.isfinite(out)):
+        return float("inf")
+    scale = max(float(np.max(np.abs(ref))) if ref.size else 0.0, float(np.finfo(np.float32).tiny))
+    return float(np.max(np.abs(out - ref))) / scale if ref.size else 0.0
+
+
+def run_tcc(tcc_run, model_dir, meta, out_dir, threads):
+    """Runs tcc-run; returns (outputs dict, seconds) or raises RuntimeError with its message."""
+    shutil.rmtree(out_dir, ignore_errors=True)
+    os.makedirs(out_dir)
+    cmd = [tcc_run, os.path.join(model_dir, "model.onnx"), "--output-dir", out_dir, "--threads", str(threads)]
+    for i in meta["inputs"]:
+        cmd += ["--input", f"{i['name']}={os.path.join(model_dir, 'inputs', i['name'] + '.npy')}"]
+    t0 = time.monotonic()
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"tcc-run timed out after {RUN_TIMEOUT_S} s")
+    secs = time.monotonic() - t0
+    if p.returncode != 0:
+        why = (p.stderr.strip().splitlines() or p.stdout.strip().splitlines() or [""])[-1]
+        sig = f"signal {-p.returncode}" if p.returncode < 0 else f"exit {p.returncode}"
+        raise RuntimeError(f"tcc-run failed ({sig}): {why}")
+    outs = {}
+    for o in meta["outputs"]:
+        path = os.path.join(out_dir, o["name"] + ".npy")
+        if not os.path.exists(path):
+            raise RuntimeError(f"tcc-run wrote no {o['name']}.npy")
+        outs[o["name"]] = np.load(path)
+    return outs, secs
+
+
+def compare(outs, refs):
+    """Returns (ok, worst error, description) for a set of outputs against references."""
+    worst, parts = 0.0, []
+    for name, ref in refs.items():
+        out = outs[name]
+        if out.dtype != ref.dtype or out.shape != ref.shape:
+            return False, float("inf"), (f"output '{name}' is {out.dtype}{list(out.shape)}, "
+                                         f"expected {ref.dtype}{list(ref.shape)}")
+        e = rel_err(out, ref)
+        worst = max(worst, e)
+        parts.append(f"{name} {'x'.join(map(str, ref.shape))} {ref.dtype}")
+    return worst <= MAX_REL_ERR, worst, ", ".join(parts)
+
+
+def check_model(tap, tcc_run, out_root, name):
+    import json
+    model_dir = os.path.join(out_root, name)
+    with open(os.path.join(model_dir, "meta.json")) as f:
+        meta = json.load(f)
+    refs = {o["name"]: np.load(os.path.join(model_dir, "expected", o["name"] + ".npy")) for o in meta["outputs"]}
+    runs = {}
+    try:
+        runs["t2"], cold = run_tcc(tcc_run, model_dir, meta, os.path.join(model_dir, "tcc-t2"), 2)
+    except RuntimeError as e:
+        tap.result(False, f"{name}: parity with PyTorch: {e}")
+        # One cause, one failure: the checks that need a first run are skipped.
+        tap.skip(f"{name}: repeated run identical", "the first run failed")
+        tap.skip(f"{name}: --threads 1 agrees with --threads 2", "the first run failed")
+        return
+    ok, err, what = compare(runs["t2"], refs)
+    tap.result(ok, f"{name}: parity with PyTorch: max rel err {err:.2e} {'<=' if ok else '>'} "
+                   f"{MAX_REL_ERR:.0e} ({what})")
+    try:
+        runs["again"], warm = run_tcc(tcc_run, model_dir, meta, os.path.join(model_dir, "tcc-again"), 2)
+        same = all(np.array_equal(runs["again"][k], runs["t2"][k], equal_nan=True) for k in refs)
+        tap.result(same, f"{name}: repeated run bitwise identical"
+                         f"{'' if same else ' (outputs differ between two identical runs)'}")
+    except RuntimeError as e:
+        warm = float("nan")
+        tap.result(False, f"{name}: repeated run identical: {e}")
+    try:
+        runs["t1"], _ = run_tcc(tcc_run, model_dir, meta, os.path.join(model_dir, "tcc-t1"), 1)
+        ok1, d, _ = compare(runs["t1"], runs["t2"])
+        tap.result(ok1, f"{name}: --threads 1 agrees with --threads 2: max rel diff {d:.2e} "
+                        f"{'<=' if ok1 else '>'} {MAX_REL_ERR:.0e}")
+    except RuntimeError as e:
+        tap.result(False, f"{name}: --threads 1 agrees with --threads 2: {e}")
+    tap.comment(f"{name}: {meta['covers']}; tcc-run wall time {cold:.2f} s first, {warm:.2f} s cached")
+
+
+def main():
+    import export  # tests/models/export.py
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--tcc-run", default=os.path.join(ROOT, "build", "bin", "tcc-run"))
+    ap.add_argument("--out", default=os.path.join(ROOT, "build", "parity"))
+    ap.add_argument("models", nargs="*")
+    args = ap.parse_args()
+    names = args.models or list(export.MODELS)
+    tap = Tap(3 * len(names))
+    t0 = time.monotonic()
+    for name in names:
+        if name not in export.MODELS:
+            for what in ("parity with PyTorch", "repeated run identical", "--threads 1 agrees with --threads 2"):
+                tap.result(False, f"{name}: {what}: no such model in tests/models/export.py")
+            continue
+        try:
+            export.export(name, args.out)
+        except Exception as e:  # the generator is ours: report and carry on with the others
+            for what in ("parity with PyTorch", "repeated run identical", "--threads 1 agrees with --threads 2"):
+                tap.result(False, f"{name}: {what}: export failed: {type(e).__name__}: {e}")
+            continue
+        if not os.access(args.tcc_run, os.X_OK):
+            for what in ("parity with PyTorch", "repeated run identical", "--threads 1 agrees with --threads 2"):
+                tap.result(False, f"{name}: {what}: {args.tcc_run} not built")
+            continue
+        check_model(tap, args.tcc_run, args.out, name)
+    tap.comment(f"parity: {time.monotonic() - t0:.1f} s")
+    return 1 if tap.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

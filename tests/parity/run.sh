@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Numeric parity of tcc-run against PyTorch (the oracle, tests only) on the
+# MLP, ResNet-18/50, MobileNetV2, BERT-style and GPT-2-style models of
+# tests/models/.  TAP on stdout; see tests/parity/parity.py for the error
+# definition and Documentation/testing.md.  Arguments select models.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+# A fresh compile cache: the first run of each model compiles, the second is a cache hit.
+export TCC_CACHE_DIR=$PWD/build/parity/cache
+rm -rf "$TCC_CACHE_DIR"
+mkdir -p "$TCC_CACHE_DIR"
+exec /usr/bin/python3 tests/parity/parity.py "$@"
