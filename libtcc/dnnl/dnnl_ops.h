@@ -162,6 +162,13 @@ tcc_status tcc_dnnl_pool_create(tcc_dnnl_op **out, const tcc_dnnl_pool_desc *des
 tcc_status tcc_dnnl_reorder_to_plain_create(tcc_dnnl_op **out, const tcc_dnnl_op *producer);
 
 /*
+ * The opposite edge: reorder a plain NCHW tensor of @like's dst shape into
+ * @like's dst layout (e.g. a graph input that is the residual of a blocked
+ * conv).  run(op, plain_src, NULL, blocked_dst, NULL).
+ */
+tcc_status tcc_dnnl_reorder_from_plain_create(tcc_dnnl_op **out, const tcc_dnnl_op *like);
+
+/*
  * Execute.  @src: the activation input (A for matmul); @src_b: runtime B of a
  * matmul created without weights (else NULL); @dst: output, at least
  * tcc_dnnl_op_dst_bytes(); @residual: the TCC_DNNL_POST_ADD operand, or NULL
@@ -176,6 +183,11 @@ size_t tcc_dnnl_op_dst_bytes(const tcc_dnnl_op *op);
 size_t tcc_dnnl_op_src_bytes(const tcc_dnnl_op *op);
 /* True when the dst is in a layout other than plain row-major. */
 bool tcc_dnnl_op_dst_is_blocked(const tcc_dnnl_op *op);
+/*
+ * True when @a's and @b's dst have the same dims and layout, i.e. @b's dst
+ * can be @a's residual (or vice versa) without a reorder.
+ */
+bool tcc_dnnl_op_dst_layout_equal(const tcc_dnnl_op *a, const tcc_dnnl_op *b);
 /* oneDNN implementation chosen, e.g. "brgemm:avx512_core" (for -v output). */
 const char *tcc_dnnl_op_impl(const tcc_dnnl_op *op);
 

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs the kernel-layer test binaries with cmocka's TAP output.  The JIT tests
+# use a private cache directory under build/ so they never touch ~/.cache.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+export CMOCKA_MESSAGE_OUTPUT=TAP
+export TCC_KERNEL_TEST_TMP=${TCC_KERNEL_TEST_TMP:-$PWD/build/test-tmp/kernels}
+rm -rf "$TCC_KERNEL_TEST_TMP" && mkdir -p "$TCC_KERNEL_TEST_TMP"
+# Two threads like the target machines; oneDNN follows OpenMP.
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
+rc=0
+n=0
+for t in build/tests/kernels/test_*; do
+	[[ -x $t ]] || continue
+	n=$((n + 1))
+	echo "# $t"
+	"$t" || rc=1
+done
+if ((n == 0)); then
+	echo "1..1"
+	echo "not ok 1 - kernel test binaries not built (run make tests)"
+	exit 1
+fi
+exit $rc
