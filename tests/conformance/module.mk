@@ -1,10 +1,13 @@
-# ONNX backend conformance runner (driven by tests/conformance/run.sh).
+# ONNX backend conformance runner (driven by tests/conformance/run.sh) and the
+# self-test of its comparison, .npy and manifest code.
 CONFORMANCE_SRCS := $(addprefix tests/conformance/,runner.c run_test.c manifest.c npy.c compare.c summary.c)
 CONFORMANCE_RUNNER := $(BUILD)/tests/conformance/runner
+CONFORMANCE_SELFTEST := $(BUILD)/tests/conformance/selftest
+TEST_BINS += $(CONFORMANCE_SELFTEST)
 
-# Built once libtccml implements the model API (tcc_model_load), so that
-# `make tests` stays buildable while the compiler lands; until then run.sh
-# reports the missing runner as a failure.
+# The runner is built once libtccml implements the model API (tcc_model_load),
+# so that `make tests` stays buildable while the compiler lands; until then
+# run.sh reports the missing runner as a failure.
 ifneq ($(shell grep -l 'tcc_model_load' $(LIBTCC_SRCS) /dev/null 2>/dev/null),)
 TEST_BINS += $(CONFORMANCE_RUNNER)
 endif
@@ -12,3 +15,7 @@ endif
 $(CONFORMANCE_RUNNER): $(CONFORMANCE_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB_SO)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $(filter %.o,$^) $(TCC_LINK) -Wl,-rpath,'$$ORIGIN/../../lib'
+
+$(CONFORMANCE_SELFTEST): $(addprefix $(BUILD)/obj/tests/conformance/,selftest.o npy.o manifest.o compare.o)
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ -lcmocka -lm
