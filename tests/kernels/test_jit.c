@@ -1,0 +1,469 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The C JIT and its on-disk cache, CPU feature detection and the pointwise
+ * loop template.  Every test uses its own cache directory under
+ * $TCC_KERNEL_TEST_TMP (or a fresh /tmp directory) and counts compiler
+ * invocations through a wrapper script set as $TCC_CC.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "codegen/cbuf.h"
+#include "codegen/cpu.h"
+#include "codegen/jit.h"
+#include <tcc/status.h>
+
+static char root[256];
+static int dir_counter;
+
+static const char *add_src =
+	"void add(const float *a, const float *b, float *c, long n)\n"
+	"{ for (long i = 0; i < n; i++) c[i] = a[i] + b[i]; }\n";
+
+typedef void (*add_fn)(const float *, const float *, float *, long);
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* A fresh cache directory and a compiler wrapper that logs each run. */
+static char cache[400], wrapper[600], wrapper_log[600];
+
+static int setup(void **state)
+{
+	snprintf(cache, sizeof(cache), "%s/cache%d", root, dir_counter++);
+	snprintf(wrapper_log, sizeof(wrapper_log), "%s.cc.log", cache);
+	snprintf(wrapper, sizeof(wrapper), "%s.cc", cache);
+	FILE *f = fopen(wrapper, "w");
+	if (!f)
+		return -1;
+	fprintf(f, "#!/bin/sh\necho run >> '%s'\nexec cc \"$@\"\n", wrapper_log);
+	fclose(f);
+	chmod(wrapper, 0755);
+	unlink(wrapper_log);
+	setenv("TCC_CC", wrapper, 1);
+	setenv("TCC_CACHE_DIR", cache, 1);
+	unsetenv("TCC_DEBUG");
+	return 0;
+}
+
+static int compiler_runs(void)
+{
+	FILE *f = fopen(wrapper_log, "r");
+	int n = 0, c;
+
+	if (!f)
+		return 0;
+	while ((c = fgetc(f)) != EOF)
+		n += c == '\n';
+	fclose(f);
+	return n;
+}
+
+static int count_files(const char *dir, const char *suffix)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		size_t l = strlen(e->d_name), s = strlen(suffix);
+		if (e->d_name[0] != '.' && l >= s && strcmp(e->d_name + l - s, suffix) == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static void check_add(add_fn f)
+{
+	float a[5] = { 1, 2, 3, 4, 5 }, b[5] = { 10, 20, 30, 40, 50 }, c[5] = { 0 };
+
+	f(a, b, c, 5);
+	for (int i = 0; i < 5; i++)
+		assert_true(c[i] == a[i] + b[i]);
+}
+
+static void compiles_then_hits_the_cache_without_running_the_compiler(void **state)
+{
+	static const char *const syms[] = { "add" };
+	tcc_jit_module *m1, *m2;
+	tcc_jit_stats s0, s1, s2;
+	void *fn;
+
+	tcc_jit_get_stats(&s0);
+	double t0 = now();
+	assert_int_equal(tcc_jit_compile(&m1, add_src, syms, 1, &fn, NULL), TCC_OK);
+	double t1 = now();
+	assert_false(tcc_jit_module_from_cache(m1));
+	check_add((add_fn)fn);
+	assert_int_equal(compiler_runs(), 1);
+	tcc_jit_get_stats(&s1);
+	assert_int_equal(s1.compiles, s0.compiles + 1);
+	assert_true(strncmp(tcc_jit_module_path(m1), cache, strlen(cache)) == 0);
+
+	double t2 = now();
+	assert_int_equal(tcc_jit_compile(&m2, add_src, syms, 1, &fn, NULL), TCC_OK);
+	double t3 = now();
+	assert_true(tcc_jit_module_from_cache(m2));
+	check_add((add_fn)fn);
+	assert_int_equal(compiler_runs(), 1);	/* the compiler did not run again */
+	tcc_jit_get_stats(&s2);
+	assert_int_equal(s2.compiles, s1.compiles);
+	assert_int_equal(s2.cache_hits, s1.cache_hits + 1);
+	assert_string_equal(tcc_jit_module_path(m1), tcc_jit_module_path(m2));
+	print_message("# jit: cold compile %.1f ms, cache hit %.2f ms\n", (t1 - t0) * 1e3, (t3 - t2) * 1e3);
+	assert_ptr_equal(tcc_jit_symbol(m2, "add"), fn);
+	assert_null(tcc_jit_symbol(m2, "nope"));
+	tcc_jit_module_free(m1);
+	tcc_jit_module_free(m2);
+	/* No temporary files are left behind. */
+	assert_int_equal(count_files(cache, ".tmp.c") + count_files(cache, ".tmp.so"), 0);
+}
+
+static void key_covers_source_and_flags(void **state)
+{
+	tcc_jit_module *a, *b, *c;
+	tcc_jit_options o = { .extra_cflags = "-DUNUSED_FLAG=1" };
+
+	assert_int_equal(tcc_jit_compile(&a, add_src, NULL, 0, NULL, NULL), TCC_OK);
+	assert_int_equal(tcc_jit_compile(&b, "int f(void) { return 1; }\n", NULL, 0, NULL, NULL), TCC_OK);
+	assert_int_equal(tcc_jit_compile(&c, add_src, NULL, 0, NULL, &o), TCC_OK);
+	assert_string_not_equal(tcc_jit_module_path(a), tcc_jit_module_path(b));
+	assert_string_not_equal(tcc_jit_module_path(a), tcc_jit_module_path(c));
+	assert_int_equal(compiler_runs(), 3);
+	assert_int_equal(count_files(cache, ".so"), 3);
+	tcc_jit_module_free(a), tcc_jit_module_free(b), tcc_jit_module_free(c);
+}
+
+static void corrupt_entry_is_rebuilt(void **state)
+{
+	static const char *const syms[] = { "add" };
+	tcc_jit_module *m;
+	tcc_jit_stats s0, s1;
+	char path[700];
+	struct stat st;
+	void *fn;
+
+	assert_int_equal(tcc_jit_compile(&m, add_src, syms, 1, &fn, NULL), TCC_OK);
+	snprintf(path, sizeof(path), "%s", tcc_jit_module_path(m));
+	tcc_jit_module_free(m);
+
+	/* 1: flip one byte in the middle (a bit rot the ELF loader would not see). */
+	assert_int_equal(stat(path, &st), 0);
+	int fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	char byte;
+	assert_int_equal(pread(fd, &byte, 1, st.st_size / 2), 1);
+	byte ^= 0x5a;
+	assert_int_equal(pwrite(fd, &byte, 1, st.st_size / 2), 1);
+	close(fd);
+	tcc_jit_get_stats(&s0);
+	assert_int_equal(tcc_jit_compile(&m, add_src, syms, 1, &fn, NULL), TCC_OK);
+	tcc_jit_get_stats(&s1);
+	assert_false(tcc_jit_module_from_cache(m));
+	assert_int_equal(s1.corrupt_entries, s0.corrupt_entries + 1);
+	check_add((add_fn)fn);
+	tcc_jit_module_free(m);
+
+	/* 2: truncated (a crash while copying the cache somewhere). */
+	assert_int_equal(truncate(path, 100), 0);
+	assert_int_equal(tcc_jit_compile(&m, add_src, syms, 1, &fn, NULL), TCC_OK);
+	assert_false(tcc_jit_module_from_cache(m));
+	check_add((add_fn)fn);
+	tcc_jit_module_free(m);
+
+	/* 3: empty file. */
+	assert_int_equal(truncate(path, 0), 0);
+	assert_int_equal(tcc_jit_compile(&m, add_src, syms, 1, &fn, NULL), TCC_OK);
+	check_add((add_fn)fn);
+	tcc_jit_module_free(m);
+	assert_int_equal(compiler_runs(), 4);
+
+	/* And the rebuilt entry is a normal cache hit again. */
+	assert_int_equal(tcc_jit_compile(&m, add_src, syms, 1, &fn, NULL), TCC_OK);
+	assert_true(tcc_jit_module_from_cache(m));
+	tcc_jit_module_free(m);
+}
+
+static void compile_error_reports_compiler_stderr(void **state)
+{
+	tcc_jit_module *m = (tcc_jit_module *)&m;
+
+	assert_int_equal(tcc_jit_compile(&m, "int f(void) { return undeclared_thing; }\n", NULL, 0, NULL, NULL),
+			 TCC_ERR_COMPILE);
+	assert_null(m);
+	assert_non_null(strstr(tcc_last_error(), "undeclared_thing"));
+	assert_non_null(strstr(tcc_last_error(), "error"));
+	/* Nothing half-made is left in the cache. */
+	assert_int_equal(count_files(cache, ".so"), 0);
+	assert_int_equal(count_files(cache, ".c"), 0);
+}
+
+static void missing_compiler_and_symbol_are_errors(void **state)
+{
+	static const char *const syms[] = { "add", "no_such_function" };
+	tcc_jit_module *m;
+	void *fns[2];
+
+	setenv("TCC_CC", "/nonexistent/bin/cc", 1);
+	assert_int_equal(tcc_jit_compile(&m, add_src, NULL, 0, NULL, NULL), TCC_ERR_COMPILE);
+	assert_non_null(strstr(tcc_last_error(), "/nonexistent/bin/cc"));
+	setenv("TCC_CC", "tcc-no-such-compiler", 1);
+	assert_int_equal(tcc_jit_compile(&m, add_src, NULL, 0, NULL, NULL), TCC_ERR_COMPILE);
+	assert_non_null(strstr(tcc_last_error(), "not found in PATH"));
+	setenv("TCC_CC", wrapper, 1);
+	assert_int_equal(tcc_jit_compile(&m, add_src, syms, 2, fns, NULL), TCC_ERR_COMPILE);
+	assert_non_null(strstr(tcc_last_error(), "no_such_function"));
+	assert_int_equal(tcc_jit_compile(NULL, add_src, NULL, 0, NULL, NULL), TCC_ERR_INVALID_ARG);
+	assert_int_equal(tcc_jit_compile(&m, NULL, NULL, 0, NULL, NULL), TCC_ERR_INVALID_ARG);
+}
+
+static void debug_keeps_the_source_next_to_the_entry(void **state)
+{
+	tcc_jit_module *m;
+	char path[700];
+
+	setenv("TCC_DEBUG", "1", 1);
+	assert_int_equal(tcc_jit_compile(&m, add_src, NULL, 0, NULL, NULL), TCC_OK);
+	snprintf(path, sizeof(path), "%s", tcc_jit_module_path(m));
+	strcpy(path + strlen(path) - 3, ".c");	/* <key>.so -> <key>.c */
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	char buf[512] = { 0 };
+	assert_true(fread(buf, 1, sizeof(buf) - 1, f) > 0);
+	fclose(f);
+	assert_string_equal(buf, add_src);
+	tcc_jit_module_free(m);
+	unsetenv("TCC_DEBUG");
+	/* Without TCC_DEBUG a fresh compile leaves no source. */
+	assert_int_equal(tcc_jit_compile(&m, "int g(void) { return 2; }\n", NULL, 0, NULL, NULL), TCC_OK);
+	assert_int_equal(count_files(cache, ".c"), 1);
+	tcc_jit_module_free(m);
+}
+
+static void cache_dir_follows_the_environment(void **state)
+{
+	tcc_jit_options o = { .cache_dir = "/explicit/dir" };
+
+	assert_string_equal(tcc_jit_cache_dir(&o), "/explicit/dir");
+	setenv("TCC_CACHE_DIR", "/a/b", 1);
+	assert_string_equal(tcc_jit_cache_dir(NULL), "/a/b");
+	unsetenv("TCC_CACHE_DIR");
+	setenv("XDG_CACHE_HOME", "/xdg", 1);
+	assert_string_equal(tcc_jit_cache_dir(NULL), "/xdg/tcc");
+	unsetenv("XDG_CACHE_HOME");
+	char *home = getenv("HOME") ? strdup(getenv("HOME")) : NULL;
+	setenv("HOME", "/home/someone", 1);
+	assert_string_equal(tcc_jit_cache_dir(NULL), "/home/someone/.cache/tcc");
+	if (home)
+		setenv("HOME", home, 1);
+	free(home);
+	/* A cache path that is a file is an I/O error, not a crash. */
+	char file[700];
+	snprintf(file, sizeof(file), "%s.notadir", cache);
+	FILE *f = fopen(file, "w");
+	fclose(f);
+	tcc_jit_module *m;
+	o.cache_dir = file;
+	assert_int_equal(tcc_jit_compile(&m, add_src, NULL, 0, NULL, &o), TCC_ERR_IO);
+}
+
+static void no_cache_leaves_nothing_behind(void **state)
+{
+	static const char *const syms[] = { "add" };
+	tcc_jit_options o = { .no_cache = true };
+	tcc_jit_module *m;
+	void *fn;
+
+	assert_int_equal(tcc_jit_compile(&m, add_src, syms, 1, &fn, &o), TCC_OK);
+	check_add((add_fn)fn);
+	assert_int_equal(count_files(cache, ".so"), 0);
+	assert_int_equal(access(tcc_jit_module_path(m), F_OK), -1);
+	tcc_jit_module_free(m);
+}
+
+/* Several processes compiling the same new source at once all succeed and
+ * leave one intact entry (tmp + rename: no reader sees a partial file). */
+static void concurrent_processes_share_one_entry(void **state)
+{
+	const char *src = "int concurrent(void) { return 42; }\n";
+	enum { NPROC = 4 };
+	pid_t pids[NPROC];
+
+	for (int i = 0; i < NPROC; i++) {
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0) {
+			static const char *const syms[] = { "concurrent" };
+			tcc_jit_module *m;
+			void *fn;
+
+			if (tcc_jit_compile(&m, src, syms, 1, &fn, NULL) != TCC_OK)
+				_exit(1);
+			_exit(((int (*)(void))fn)() == 42 ? 0 : 2);
+		}
+	}
+	for (int i = 0; i < NPROC; i++) {
+		int st;
+		assert_int_equal(waitpid(pids[i], &st, 0), pids[i]);
+		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	assert_int_equal(count_files(cache, ".so"), 1);
+	assert_int_equal(count_files(cache, ".tmp.c") + count_files(cache, ".tmp.so"), 0);
+	tcc_jit_module *m;
+	assert_int_equal(tcc_jit_compile(&m, src, NULL, 0, NULL, NULL), TCC_OK);
+	assert_true(tcc_jit_module_from_cache(m));
+	tcc_jit_module_free(m);
+}
+
+/* ---- the pointwise loop template, compiled and run ---- */
+
+static void pointwise_loops_compute_what_they_say(void **state)
+{
+	tcc_cbuf b = { 0 };
+	/* dense: gelu(x0 + x1) over 40000 elements (parallel path). */
+	tcc_loop_desc dense = { .name = "k_dense", .rank = 2, .dims = { 200, 200 }, .n_inputs = 2,
+				.strides = { { 200, 1 }, { 200, 1 } },
+				.expr = "0.5f * (x0 + x1) * (1.0f + erff((x0 + x1) * 0.70710678f))" };
+	/* broadcast: [3,5,7] = x0 * bias[7] + scalar, x0 transposed in its first two dims. */
+	tcc_loop_desc bcast = { .name = "k_bcast", .rank = 3, .dims = { 3, 5, 7 }, .n_inputs = 3,
+				.strides = { { 7, 21, 1 }, { 0, 0, 1 }, { 0, 0, 0 } },
+				.expr = "x0 * x1 + x2" };
+	static const char *const syms[] = { "k_dense", "k_bcast" };
+	void *fns[2];
+	tcc_jit_module *m;
+
+	tcc_emit_prelude(&b);
+	assert_int_equal(tcc_emit_pointwise_loop(&b, &dense), TCC_OK);
+	assert_int_equal(tcc_emit_pointwise_loop(&b, &bcast), TCC_OK);
+	assert_int_equal(tcc_cbuf_status(&b), TCC_OK);
+	assert_int_equal(tcc_jit_compile(&m, tcc_cbuf_str(&b), syms, 2, fns, NULL), TCC_OK);
+
+	enum { N = 40000 };
+	float *x0 = malloc(N * sizeof(float)), *x1 = malloc(N * sizeof(float)), *y = malloc(N * sizeof(float));
+	for (int i = 0; i < N; i++)
+		x0[i] = (float)sin(i * 0.01) * 3, x1[i] = (float)cos(i * 0.003);
+	((void (*)(const float *, const float *, float *))fns[0])(x0, x1, y);
+	for (int i = 0; i < N; i++) {
+		double s = (double)x0[i] + x1[i], ref = 0.5 * s * (1 + erf(s / sqrt(2.0)));
+		if (fabs(y[i] - ref) > 1e-5 * fmax(1.0, fabs(ref)))
+			fail_msg("dense[%d] = %g, want %g", i, y[i], ref);
+	}
+	float a[105], bias[7], scal[1] = { 0.5f }, out[105];
+	for (int i = 0; i < 105; i++)
+		a[i] = (float)i;
+	for (int i = 0; i < 7; i++)
+		bias[i] = (float)(i + 1);
+	((void (*)(const float *, const float *, const float *, float *))fns[1])(a, bias, scal, out);
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 5; j++)
+			for (int k = 0; k < 7; k++)
+				assert_true(out[(i * 5 + j) * 7 + k] == a[j * 21 + i * 7 + k] * bias[k] + 0.5f);
+
+	assert_int_equal(tcc_emit_pointwise_loop(&b, &(tcc_loop_desc){ .name = "1bad", .expr = "x0" }),
+			 TCC_ERR_INVALID_ARG);
+	assert_int_equal(tcc_emit_pointwise_loop(&b, &(tcc_loop_desc){ .name = "ok", .rank = 9, .expr = "0" }),
+			 TCC_ERR_INVALID_ARG);
+	tcc_jit_module_free(m);
+	tcc_cbuf_free(&b);
+	free(x0), free(x1), free(y);
+}
+
+/* ---- CPU features ---- */
+
+static bool cpuinfo_has(const char *flag)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[8192];
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "flags", 5) && strncmp(line, "Features", 8))
+			continue;
+		char *tok, *save;
+		for (tok = strtok_r(strchr(line, ':') + 1, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save))
+			if (strcmp(tok, flag) == 0)
+				found = true;
+		break;
+	}
+	fclose(f);
+	return found;
+}
+
+static void cpu_features_match_the_kernels_view(void **state)
+{
+	const tcc_cpu_features *f = tcc_cpu_features_get();
+	char s[512];
+
+	assert_non_null(f);
+	assert_true(f->logical_cpus >= 1);
+	assert_true(tcc_cpu_features_string(s, sizeof(s)) > 0);
+	print_message("# cpu: %s\n", s);
+	assert_false(tcc_cpu_has("no_such_feature"));
+	assert_false(tcc_cpu_has(NULL));
+#if defined(__x86_64__)
+	/* /proc/cpuinfo lists what the kernel enabled: the same view. */
+	static const char *const names[] = { "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_vnni",
+					     "avx512_bf16", "avx512_fp16", "amx_bf16", "amx_tile", "amx_int8" };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (tcc_cpu_has(names[i]) != cpuinfo_has(names[i]))
+			fail_msg("%s: tcc says %d, /proc/cpuinfo says %d", names[i], tcc_cpu_has(names[i]),
+				 cpuinfo_has(names[i]));
+	if (f->avx512f)
+		assert_true(f->avx2);
+	assert_false(f->neon);
+#elif defined(__aarch64__)
+	assert_int_equal(tcc_cpu_has("neon"), cpuinfo_has("asimd"));
+	assert_int_equal(tcc_cpu_has("sve"), cpuinfo_has("sve"));
+#endif
+}
+
+int main(void)
+{
+	const char *base = getenv("TCC_KERNEL_TEST_TMP");
+
+	if (base && *base) {
+		snprintf(root, sizeof(root), "%s/jit", base);
+		mkdir(root, 0755);
+	} else {
+		snprintf(root, sizeof(root), "/tmp/tcc-test-jit-XXXXXX");
+		if (!mkdtemp(root))
+			return 1;
+	}
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(compiles_then_hits_the_cache_without_running_the_compiler, setup),
+		cmocka_unit_test_setup(key_covers_source_and_flags, setup),
+		cmocka_unit_test_setup(corrupt_entry_is_rebuilt, setup),
+		cmocka_unit_test_setup(compile_error_reports_compiler_stderr, setup),
+		cmocka_unit_test_setup(missing_compiler_and_symbol_are_errors, setup),
+		cmocka_unit_test_setup(debug_keeps_the_source_next_to_the_entry, setup),
+		cmocka_unit_test_setup(cache_dir_follows_the_environment, setup),
+		cmocka_unit_test_setup(no_cache_leaves_nothing_behind, setup),
+		cmocka_unit_test_setup(concurrent_processes_share_one_entry, setup),
+		cmocka_unit_test_setup(pointwise_loops_compute_what_they_say, setup),
+		cmocka_unit_test(cpu_features_match_the_kernels_view),
+	};
+	return cmocka_run_group_tests_name("jit", tests, NULL, NULL);
+}
