@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# tcc.ko kselftests under QEMU: boots ONE guest that runs every
+# build/tests/kmod/*_test program, then prints flat TAP (tests/qemu/ktap2tap.py).
+# Missing kernel/QEMU/kselftest headers: one SKIP with the reason, never a pass.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+skip() {
+	echo "1..1"
+	echo "ok 1 - kmod suite # SKIP $*"
+	exit 0
+}
+KSELFTEST_DIR=${KSELFTEST_DIR:-/var/cache/tcc/kselftest}
+[[ -f $KSELFTEST_DIR/kselftest_harness.h ]] ||
+	skip "no kselftest headers in $KSELFTEST_DIR (tools/deps.d/kmod.sh could not fetch linux-source-6.1)"
+why=$(tests/qemu/prereqs.sh) || skip "$why"
+
+srcs=(tests/kmod/*_test.c)
+bins=()
+for s in "${srcs[@]}"; do
+	b=build/tests/kmod/$(basename "$s" .c)
+	if [[ ! -x $b ]]; then
+		echo "1..1"
+		echo "not ok 1 - kmod suite: $b is not built (make tests)"
+		exit 1
+	fi
+	bins+=("$b")
+done
+
+out=build/qemu/kmod
+mkdir -p "$out"
+reason=$(tests/qemu/boot.sh --out "$out" "${bins[@]}" 2>&1 >/dev/null)
+status=$?
+[[ -n $reason ]] && echo "# boot.sh: ${reason//$'\n'/ }"
+/usr/bin/python3 tests/qemu/ktap2tap.py "$out/results.log" "$out/console.log" "$status" "$reason" |
+	tee "$out/tap.txt"
+! grep -q '^not ok' "$out/tap.txt"
