@@ -1,0 +1,2 @@
+# Graph IR: tensors, nodes, attributes, dtypes.
+LIBTCC_SRCS += libtcc/ir/ir.c libtcc/ir/dtype.c

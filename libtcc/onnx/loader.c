@@ -1,0 +1,452 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ModelProto -> graph IR.  Nothing in the file is trusted: protobuf-c
+ * rejects malformed wire data, and every index, count and name that the IR
+ * relies on is checked here, so later stages only see consistent graphs.
+ */
+#include "onnx/onnx.h"
+#include "ops/ops.h"
+#include "common/error.h"
+#include "onnx/onnx.pb-c.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool is_default_domain(const char *d)
+{
+	return !d || !d[0] || !strcmp(d, "ai.onnx");
+}
+
+static tcc_status read_opsets(const Onnx__ModelProto *m, ir_graph *g)
+{
+	bool found = false;
+
+	for (size_t i = 0; i < m->n_opset_import; i++) {
+		const Onnx__OperatorSetIdProto *o = m->opset_import[i];
+
+		if (!is_default_domain(o->domain))
+			continue;	/* only an error if a node uses it */
+		if (!o->has_version || o->version < 1 || o->version > ONNX_MAX_OPSET)
+			return tcc_set_error(TCC_ERR_UNSUPPORTED,
+					     "opset %lld of the default domain is not supported (1..%d)",
+					     (long long)o->version, ONNX_MAX_OPSET);
+		g->opset = o->version;
+		found = true;
+	}
+	if (!found) {
+		if (m->n_opset_import)
+			return tcc_set_error(TCC_ERR_UNSUPPORTED, "model imports no default-domain opset");
+		g->opset = 1;	/* IR version 1/2 models predate opset_import */
+	}
+	return TCC_OK;
+}
+
+static tcc_status read_value_info(ir_graph *g, const Onnx__ValueInfoProto *vi, int ti)
+{
+	ir_tensor *t = &g->tensors[ti];
+	const Onnx__TypeProto *tp = vi->type;
+
+	if (!tp || tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || !tp->tensor_type)
+		return tcc_set_error(TCC_ERR_UNSUPPORTED,
+				     "graph input '%s' is not a tensor (sequence/map/optional are not supported)",
+				     vi->name);
+	const Onnx__TypeProto__Tensor *tt = tp->tensor_type;
+
+	t->v.dtype = tt->has_elem_type ? (tcc_dtype)tt->elem_type : TCC_DTYPE_UNDEFINED;
+	if (t->v.dtype == TCC_STRING || tcc_dtype_size(t->v.dtype) == 0)
+		return tcc_set_error(TCC_ERR_UNSUPPORTED, "graph input '%s': element type %d is not supported",
+				     vi->name, (int)t->v.dtype);
+	t->type_known = true;
+	if (!tt->shape)
+		return tcc_set_error(TCC_ERR_UNSUPPORTED, "graph input '%s' has no shape (unknown rank)",
+				     vi->name);
+	if (tt->shape->n_dim > TCC_MAX_RANK)
+		return tcc_set_error(TCC_ERR_UNSUPPORTED, "graph input '%s': rank %zu exceeds %d", vi->name,
+				     tt->shape->n_dim, TCC_MAX_RANK);
+	t->v.rank = (int)tt->shape->n_dim;
+	t->shape_known = true;
+	for (size_t i = 0; i < tt->shape->n_dim; i++) {
+		const Onnx__TensorShapeProto__Dimension *d = tt->shape->dim[i];
+
+		if (d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE && d->dim_value >= 0) {
+			t->v.dims[i] = d->dim_value;
+		} else {
+			t->v.dims[i] = -1;
+			t->shape_known = false;
+			if (d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM && d->dim_param)
+				t->dim_params[i] = ir_graph_own(g, strdup(d->dim_param));
+		}
+	}
+	return TCC_OK;
+}
+
+static char *dup_bytes(const ProtobufCBinaryData *b)
+{
+	char *s = malloc(b->len + 1);
+
+	if (s) {
+		memcpy(s, b->data, b->len);
+		s[b->len] = '\0';
+	}
+	return s;
+}
+
+static tcc_status read_attr(const Onnx__AttributeProto *ap, ir_attr *a, const char *node)
+{
+	a->name = strdup(ap->name ? ap->name : "");
+	if (!a->name)
+		return tcc_set_error(TCC_ERR_NO_MEMORY, "attribute");
+	switch (ap->type) {
+	case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT:
+		a->type = IR_ATTR_FLOAT;
+		a->f = ap->f;
+		break;
+	case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT:
+		a->type = IR_ATTR_INT;
+		a->i = ap->i;
+		break;
+	case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING:
+		a->type = IR_ATTR_STRING;
+		a->s = dup_bytes(&ap->s);
+		if (!a->s)
+			return tcc_set_error(TCC_ERR_NO_MEMORY, "attribute");
+		break;
+	case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS:
+		a->type = IR_ATTR_FLOATS;
+		a->n = (int)ap->n_floats;
+		a->floats = malloc(sizeof(float) * (ap->n_floats + 1));
+		if (!a->floats)
+			return tcc_set_error(TCC_ERR_NO_MEMORY, "attribute");
+		memcpy(a->floats, ap->floats, sizeof(float) * ap->n_floats);
+		break;
+	case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS:
+		a->type = IR_ATTR_INTS;
+		a->n = (int)ap->n_ints;
+		a->ints = malloc(sizeof(int64_t) * (ap->n_ints + 1));
+		if (!a->ints)
+			return tcc_set_error(TCC_ERR_NO_MEMORY, "attribute");
+		memcpy(a->ints, ap->ints, sizeof(int64_t) * ap->n_ints);
+		break;
+	case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRINGS:
+		a->type = IR_ATTR_STRINGS;
+		a->strings = calloc(ap->n_strings + 1, sizeof(char *));
+		if (!a->strings)
+			return tcc_set_error(TCC_ERR_NO_MEMORY, "attribute");
+		a->n = (int)ap->n_strings;
+		for (size_t i = 0; i < ap->n_strings; i++)
+			if (!(a->strings[i] = dup_bytes(&ap->strings[i])))
+				return tcc_set_error(TCC_ERR_NO_MEMORY, "attribute");
+		break;
+	case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR: {
+		tcc_status st;
+
+		a->type = IR_ATTR_TENSOR;
+		if (!ap->t)
+			return tcc_set_error(TCC_ERR_PARSE, "node '%s': attribute '%s' has no tensor", node,
+					     a->name);
+		st = onnx_tensor_to_tv(ap->t, NULL, &a->t);
+		if (st)
+			return st;
+		break;
+	}
+	case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__GRAPH:
+		a->type = IR_ATTR_GRAPH;	/* subgraph ops are not registered: refused later */
+		break;
+	default:
+		a->type = IR_ATTR_OTHER;
+		break;
+	}
+	return TCC_OK;
+}
+
+/* Turns a Constant node into a constant tensor (no node is created). */
+static tcc_status constant_node(ir_graph *g, const Onnx__NodeProto *np, const char *name)
+{
+	tv v = { 0 };
+	void *data = NULL;
+	int64_t *iv = NULL;
+	float *fv = NULL;
+
+	if (np->n_output != 1 || np->n_attribute != 1)
+		return tcc_set_error(TCC_ERR_PARSE, "node '%s' (Constant): needs one output and one attribute",
+				     name);
+	const Onnx__AttributeProto *a = np->attribute[0];
+	const char *an = a->name ? a->name : "";
+
+	if (!strcmp(an, "value") && a->t) {
+		tcc_status st = onnx_tensor_to_tv(a->t, NULL, &v);
+
+		if (st)
+			return tcc_set_error(st, "node '%s' (Constant): %s", name, tcc_last_error());
+		data = v.data;
+	} else if (!strcmp(an, "value_float")) {
+		v.dtype = TCC_F32;
+		data = fv = malloc(sizeof(float));
+		if (fv)
+			*fv = a->f;
+	} else if (!strcmp(an, "value_floats")) {
+		v = (tv){ .dtype = TCC_F32, .rank = 1, .dims = { (int64_t)a->n_floats } };
+		data = fv = malloc(sizeof(float) * (a->n_floats + 1));
+		if (fv)
+			memcpy(fv, a->floats, sizeof(float) * a->n_floats);
+	} else if (!strcmp(an, "value_int")) {
+		v.dtype = TCC_I64;
+		data = iv = malloc(sizeof(int64_t));
+		if (iv)
+			*iv = a->i;
+	} else if (!strcmp(an, "value_ints")) {
+		v = (tv){ .dtype = TCC_I64, .rank = 1, .dims = { (int64_t)a->n_ints } };
+		data = iv = malloc(sizeof(int64_t) * (a->n_ints + 1));
+		if (iv)
+			memcpy(iv, a->ints, sizeof(int64_t) * a->n_ints);
+	} else {
+		return tcc_set_error(TCC_ERR_UNSUPPORTED, "node '%s' (Constant): attribute '%s' is not supported",
+				     name, an);
+	}
+	if (!data)
+		return tcc_set_error(TCC_ERR_NO_MEMORY, "node '%s' (Constant)", name);
+	int t = ir_tensor_get(g, np->output[0] ? np->output[0] : "");
+
+	if (t < 0) {
+		free(data);
+		return tcc_set_error(TCC_ERR_NO_MEMORY, "node '%s'", name);
+	}
+	if (g->tensors[t].kind != IR_INTERMEDIATE || g->tensors[t].producer >= 0) {
+		free(data);
+		return tcc_set_error(TCC_ERR_PARSE, "node '%s' (Constant): output '%s' is defined twice", name,
+				     g->tensors[t].name);
+	}
+	ir_tensor_set_const(g, t, &v, data);
+	return TCC_OK;
+}
+
+static tcc_status add_node(ir_graph *g, const Onnx__NodeProto *np, int index)
+{
+	char fallback[64];
+	const char *op = np->op_type ? np->op_type : "";
+	const char *name = np->name && np->name[0] ? np->name : NULL;
+	int in[64], out[16];
+
+	if (!name) {
+		snprintf(fallback, sizeof(fallback), "%.40s_%d", op, index);
+		name = fallback;
+	}
+	if (!is_default_domain(np->domain))
+		return tcc_set_error(TCC_ERR_UNSUPPORTED, "node '%s' (%s): domain '%s' is not supported", name,
+				     op, np->domain);
+	if (!strcmp(op, "Constant"))
+		return constant_node(g, np, name);
+	const op_def *d = op_find(op);
+
+	if (!d)
+		return tcc_set_error(TCC_ERR_UNSUPPORTED, "node '%s' (%s): operator not supported", name, op);
+	if ((int)np->n_input < d->min_in || (int)np->n_input > d->max_in || np->n_input > 64)
+		return tcc_set_error(TCC_ERR_PARSE, "node '%s' (%s): %zu inputs, expected %d..%d", name, op,
+				     np->n_input, d->min_in, d->max_in);
+	if ((int)np->n_output < d->min_out || (int)np->n_output > d->max_out || np->n_output > 16)
+		return tcc_set_error(TCC_ERR_UNSUPPORTED, "node '%s' (%s): %zu outputs, supported %d..%d", name,
+				     op, np->n_output, d->min_out, d->max_out);
+	for (size_t i = 0; i < np->n_input; i++) {
+		const char *s = np->input[i] ? np->input[i] : "";
+
+		in[i] = s[0] ? ir_tensor_get(g, s) : -1;
+		if (s[0] && in[i] < 0)
+			return tcc_set_error(TCC_ERR_NO_MEMORY, "node '%s'", name);
+	}
+	for (size_t i = 0; i < np->n_output; i++) {
+		const char *s = np->output[i] ? np->output[i] : "";
+
+		out[i] = s[0] ? ir_tensor_get(g, s) : ir_tensor_new(g, name);
+		if (out[i] < 0)
+			return tcc_set_error(TCC_ERR_NO_MEMORY, "node '%s'", name);
+		ir_tensor *t = &g->tensors[out[i]];
+
+		if (t->producer >= 0 || t->kind != IR_INTERMEDIATE)
+			return tcc_set_error(TCC_ERR_PARSE, "node '%s' (%s): output '%s' is defined twice", name,
+					     op, t->name);
+		t->producer = g->n_nodes;	/* provisional, recomputed after sorting */
+	}
+	int ni = ir_node_add(g, name, op, (int)np->n_input, in, (int)np->n_output, out);
+
+	if (ni < 0)
+		return tcc_set_error(TCC_ERR_NO_MEMORY, "node '%s'", name);
+	ir_node *n = &g->nodes[ni];
+
+	n->op = d;
+	n->attrs = calloc(np->n_attribute + 1, sizeof(ir_attr));
+	if (!n->attrs)
+		return tcc_set_error(TCC_ERR_NO_MEMORY, "node '%s'", name);
+	for (size_t i = 0; i < np->n_attribute; i++) {
+		n->n_attrs = (int)i + 1;
+		tcc_status st = read_attr(np->attribute[i], &n->attrs[i], name);
+
+		if (st)
+			return st;
+	}
+	return TCC_OK;
+}
+
+/* Kahn's algorithm: ONNX requires topological order, but we do not rely on it. */
+static tcc_status toposort(ir_graph *g)
+{
+	int n = g->n_nodes, done = 0;
+	int *pending = calloc((size_t)n + 1, sizeof(int));
+	bool *ready = calloc((size_t)g->n_tensors + 1, sizeof(bool));
+	ir_node *sorted = malloc(sizeof(ir_node) * ((size_t)n + 1));
+	bool *placed = calloc((size_t)n + 1, sizeof(bool));
+	tcc_status st = TCC_OK;
+
+	if (!pending || !ready || !sorted || !placed) {
+		st = tcc_set_error(TCC_ERR_NO_MEMORY, "sorting graph");
+		goto out;
+	}
+	for (int i = 0; i < g->n_tensors; i++)
+		ready[i] = g->tensors[i].kind != IR_INTERMEDIATE;
+	/* Quadratic in the worst case but linear for graphs already in order. */
+	for (bool progress = true; progress && done < n;) {
+		progress = false;
+		for (int i = 0; i < n; i++) {
+			ir_node *nd = &g->nodes[i];
+			bool ok = !placed[i];
+
+			for (int j = 0; ok && j < nd->n_in; j++)
+				ok = nd->in[j] < 0 || ready[nd->in[j]];
+			if (!ok)
+				continue;
+			for (int j = 0; j < nd->n_out; j++)
+				ready[nd->out[j]] = true;
+			placed[i] = true;
+			sorted[done++] = *nd;
+			progress = true;
+		}
+	}
+	if (done < n) {
+		for (int i = 0; i < n; i++) {
+			if (placed[i])
+				continue;
+			for (int j = 0; j < g->nodes[i].n_in; j++) {
+				int t = g->nodes[i].in[j];
+
+				if (t >= 0 && !ready[t]) {
+					st = tcc_set_error(TCC_ERR_PARSE,
+							   "node '%s' (%s): input '%s' is not a graph input, initializer or output of any node (or the graph has a cycle)",
+							   g->nodes[i].name, g->nodes[i].op_type, g->tensors[t].name);
+					goto out;
+				}
+			}
+		}
+		st = tcc_set_error(TCC_ERR_PARSE, "graph has a cycle");
+		goto out;
+	}
+	memcpy(g->nodes, sorted, sizeof(ir_node) * (size_t)n);
+	ir_graph_recount(g);
+out:
+	free(pending);
+	free(ready);
+	free(sorted);
+	free(placed);
+	return st;
+}
+
+static tcc_status build(Onnx__ModelProto *m, const char *base_dir, ir_graph *g)
+{
+	Onnx__GraphProto *gp = m->graph;
+	tcc_status st;
+
+	if (!gp)
+		return tcc_set_error(TCC_ERR_PARSE, "model has no graph");
+	st = read_opsets(m, g);
+	if (st)
+		return st;
+	if (gp->n_sparse_initializer)
+		return tcc_set_error(TCC_ERR_UNSUPPORTED, "sparse initializers are not supported");
+	for (size_t i = 0; i < gp->n_initializer; i++) {
+		Onnx__TensorProto *tp = gp->initializer[i];
+		tv v;
+
+		if (!tp->name || !tp->name[0])
+			return tcc_set_error(TCC_ERR_PARSE, "initializer %zu has no name", i);
+		st = onnx_tensor_to_tv(tp, base_dir, &v);
+		if (st)
+			return st;
+		int t = ir_tensor_get(g, tp->name);
+
+		if (t < 0 || g->tensors[t].kind == IR_CONST) {
+			free(v.data);
+			return t < 0 ? tcc_set_error(TCC_ERR_NO_MEMORY, "initializer")
+				     : tcc_set_error(TCC_ERR_PARSE, "initializer '%s' is defined twice", tp->name);
+		}
+		ir_tensor_set_const(g, t, &v, v.data);
+	}
+	g->inputs = calloc(gp->n_input + 1, sizeof(int));
+	g->outputs = calloc(gp->n_output + 1, sizeof(int));
+	if (!g->inputs || !g->outputs)
+		return tcc_set_error(TCC_ERR_NO_MEMORY, "graph");
+	for (size_t i = 0; i < gp->n_input; i++) {
+		const Onnx__ValueInfoProto *vi = gp->input[i];
+
+		if (!vi->name || !vi->name[0])
+			return tcc_set_error(TCC_ERR_PARSE, "graph input %zu has no name", i);
+		int t = ir_tensor_get(g, vi->name);
+
+		if (t < 0)
+			return tcc_set_error(TCC_ERR_NO_MEMORY, "graph input");
+		if (g->tensors[t].kind == IR_CONST)
+			continue;	/* an initializer listed as input (IR < 4 style): a constant */
+		if (g->tensors[t].kind == IR_INPUT)
+			return tcc_set_error(TCC_ERR_PARSE, "graph input '%s' is listed twice", vi->name);
+		st = read_value_info(g, vi, t);
+		if (st)
+			return st;
+		g->tensors[t].kind = IR_INPUT;
+		g->inputs[g->n_inputs++] = t;
+	}
+	for (size_t i = 0; i < gp->n_node; i++) {
+		st = add_node(g, gp->node[i], (int)i);
+		if (st)
+			return st;
+	}
+	for (size_t i = 0; i < gp->n_output; i++) {
+		const char *name = gp->output[i]->name;
+
+		if (!name || !name[0])
+			return tcc_set_error(TCC_ERR_PARSE, "graph output %zu has no name", i);
+		int t = ir_tensor_find(g, name);
+
+		if (t < 0 || (g->tensors[t].kind == IR_INTERMEDIATE && g->tensors[t].producer < 0))
+			return tcc_set_error(TCC_ERR_PARSE, "graph output '%s' is not produced by any node", name);
+		g->outputs[g->n_outputs++] = t;
+	}
+	if (!g->n_outputs)
+		return tcc_set_error(TCC_ERR_PARSE, "graph has no outputs");
+	return toposort(g);
+}
+
+tcc_status onnx_load(const void *buf, size_t size, const char *base_dir, ir_graph **out)
+{
+	Onnx__ModelProto *m;
+	ir_graph *g;
+	tcc_status st;
+
+	*out = NULL;
+	if (!buf || !size)
+		return tcc_set_error(TCC_ERR_PARSE, "empty model");
+	m = onnx__model_proto__unpack(NULL, size, buf);
+	if (!m)
+		return tcc_set_error(TCC_ERR_PARSE,
+				     "not a valid ONNX model: protobuf decoding failed (truncated or corrupt file)");
+	g = ir_graph_new();
+	if (!g) {
+		onnx__model_proto__free_unpacked(m, NULL);
+		return tcc_set_error(TCC_ERR_NO_MEMORY, "graph");
+	}
+	st = build(m, base_dir, g);
+	onnx__model_proto__free_unpacked(m, NULL);
+	if (st) {
+		ir_graph_free(g);
+		return st;
+	}
+	*out = g;
+	return TCC_OK;
+}

@@ -1,0 +1,6 @@
+// SPDX-License-Identifier: MIT
+#include "ops/ops.h"
+
+const op_def ops_reduce[] = {
+	OPS_END
+};

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: MIT
+/* Operator registry and helpers shared by the kernels. */
+#include "ops/ops.h"
+#include "ops/elementwise.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const op_def *const tables[] = {
+	ops_elementwise_binary, ops_elementwise_unary, ops_reduce, ops_shape, ops_nn, ops_linalg, ops_misc,
+};
+
+const op_def *op_find(const char *op_type)
+{
+	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
+		for (const op_def *d = tables[t]; d->name; d++)
+			if (strcmp(d->name, op_type) == 0)
+				return d;
+	return NULL;
+}
+
+int op_count(void)
+{
+	int n = 0;
+
+	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
+		for (const op_def *d = tables[t]; d->name; d++)
+			n++;
+	return n;
+}
+
+const op_def *op_at(int i)
+{
+	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
+		for (const op_def *d = tables[t]; d->name; d++)
+			if (i-- == 0)
+				return d;
+	return NULL;
+}
+
+tcc_status op_err(const ir_node *n, tcc_status st, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return tcc_set_error(st, "node '%s' (%s): %s", n->name, n->op_type, msg);
+}
+
+tcc_status op_check_dtype(const ir_node *n, int input, tcc_dtype dt, unsigned allowed)
+{
+	if ((unsigned)dt < 32 && (allowed & (1u << dt)))
+		return TCC_OK;
+	return op_err(n, TCC_ERR_UNSUPPORTED, "input %d has unsupported dtype %s", input,
+		      tcc_dtype_name(dt));
+}
+
+void tv_strides(const tv *t, int64_t *s)
+{
+	int64_t acc = 1;
+
+	for (int i = t->rank - 1; i >= 0; i--) {
+		s[i] = acc;
+		acc *= t->dims[i];
+	}
+}
+
+bool shape_broadcast(const tv *a, const tv *b, tv *out)
+{
+	int r = a->rank > b->rank ? a->rank : b->rank;
+
+	for (int i = 0; i < r; i++) {
+		int ia = i - (r - a->rank), ib = i - (r - b->rank);
+		int64_t da = ia >= 0 ? a->dims[ia] : 1, db = ib >= 0 ? b->dims[ib] : 1;
+
+		if (da != db && da != 1 && db != 1)
+			return false;
+		out->dims[i] = da == 1 ? db : da;
+	}
+	out->rank = r;
+	return true;
+}
+
+bool norm_axis(int64_t *axis, int rank)
+{
+	if (*axis < -rank || *axis >= rank)
+		return false;
+	if (*axis < 0)
+		*axis += rank;
+	return true;
+}
+
+int tv_read_ints(const tv *t, int64_t *dst, int max)
+{
+	int64_t n = tv_numel(t);
+
+	if (n > max)
+		n = max;
+	for (int64_t i = 0; i < n; i++)
+		dst[i] = tcc_load_i64(t->dtype, t->data, i);
+	return (int)n;
+}
+
+void *tv_alloc(tv *t)
+{
+	size_t nb = tv_nbytes(t);
+
+	t->data = malloc(nb ? nb : 1);
+	return t->data;
+}
+
+static bool is_half(tcc_dtype t)
+{
+	return t == TCC_F16 || t == TCC_BF16;
+}
+
+static void convert(const tv *src, tv *dst)
+{
+	int64_t n = tv_numel(src);
+
+	for (int64_t i = 0; i < n; i++)
+		tcc_store_f64(dst->dtype, dst->data, i, tcc_load_f64(src->dtype, src->data, i));
+}
+
+/*
+ * f16/bf16 are storage types here: kernels compute in f32 on converted
+ * copies, which is exact for the conversion and keeps one kernel per op.
+ */
+static tcc_status invoke_via_f32(const op_def *d, const ir_node *n, const op_env *env,
+				 tv *const *in, int n_in, tv *out, int n_out)
+{
+	tv tin[16], tout[8], *pin[16];
+	tcc_status st = TCC_ERR_NO_MEMORY;
+	int i;
+
+	if (n_in > 16 || n_out > 8)
+		return op_err(n, TCC_ERR_UNSUPPORTED, "too many inputs for f16 conversion");
+	for (i = 0; i < n_in; i++) {
+		pin[i] = in[i];
+		if (in[i] && is_half(in[i]->dtype)) {
+			tin[i] = *in[i];
+			tin[i].dtype = TCC_F32;
+			if (!tv_alloc(&tin[i]))
+				goto out_in;
+			convert(in[i], &tin[i]);
+			pin[i] = &tin[i];
+		}
+	}
+	for (int j = 0; j < n_out; j++) {
+		tout[j] = out[j];
+		if (is_half(out[j].dtype)) {
+			tout[j].dtype = TCC_F32;
+			if (!tv_alloc(&tout[j])) {
+				while (j--)
+					if (is_half(out[j].dtype))
+						free(tout[j].data);
+				goto out_in;
+			}
+		}
+	}
+	st = d->run(n, env, pin, n_in, tout, n_out);
+	for (int j = 0; j < n_out; j++) {
+		if (is_half(out[j].dtype)) {
+			if (st == TCC_OK) {
+				/* dims may have been set by the kernel (dynamic outputs) */
+				memcpy(out[j].dims, tout[j].dims, sizeof(out[j].dims));
+				out[j].rank = tout[j].rank;
+				convert(&tout[j], &out[j]);
+			}
+			free(tout[j].data);
+		} else {
+			out[j] = tout[j];
+		}
+	}
+out_in:
+	while (i--)
+		if (pin[i] != in[i])
+			free(tin[i].data);
+	return st;
+}
+
+tcc_status op_invoke(const op_def *d, const ir_node *n, const op_env *env, tv *const *in,
+		     int n_in, tv *out, int n_out)
+{
+	if (d->flags & OP_HALF_VIA_F32) {
+		for (int i = 0; i < n_in; i++)
+			if (in[i] && is_half(in[i]->dtype))
+				return invoke_via_f32(d, n, env, in, n_in, out, n_out);
+		for (int i = 0; i < n_out; i++)
+			if (is_half(out[i].dtype))
+				return invoke_via_f32(d, n, env, in, n_in, out, n_out);
+	}
+	return d->run(n, env, in, n_in, out, n_out);
+}

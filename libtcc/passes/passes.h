@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/* Graph passes, run in this order by the model compiler (runtime/model.c). */
+#ifndef TCC_PASSES_PASSES_H
+#define TCC_PASSES_PASSES_H
+
+#include "ir/ir.h"
+#include "ops/ops.h"
+
+typedef struct pass_stats {
+	int folded;		/* nodes evaluated at load time */
+	int dead;		/* nodes removed as unused */
+	int bn_folded;		/* BatchNormalization folded into Conv */
+	int fused_nodes;	/* nodes absorbed into fused kernels */
+	int fused_kernels;	/* generated kernels */
+	int epilogues;		/* ops fused into a matmul/conv as post-ops */
+	int dynamic_nodes;	/* nodes whose shapes are only known at run time */
+	size_t arena_bytes;
+} pass_stats;
+
+/*
+ * Shape/type inference in topological order, evaluating nodes whose inputs
+ * are all constant (and Shape/Size of statically shaped tensors) when @fold.
+ * Errors (unsupported dtype/attribute, bad shapes) name the node and op.
+ */
+tcc_status pass_infer_fold(ir_graph *g, const op_env *env, bool fold, pass_stats *ps);
+/* Removes nodes none of whose outputs are used. */
+void pass_dce(ir_graph *g, pass_stats *ps);
+/* Conv followed by inference BatchNormalization with constant params -> one Conv. */
+tcc_status pass_fold_batchnorm(ir_graph *g, pass_stats *ps);
+/* Marks view ops as aliases and assigns arena offsets to static intermediates. */
+tcc_status pass_plan_memory(ir_graph *g, pass_stats *ps);
+
+#define TCC_ARENA_ALIGN 64
+
+#endif

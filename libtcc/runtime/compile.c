@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: MIT
+/* The model compiler: pass pipeline, arena, run-time tables. */
+#include "runtime/runtime.h"
+#include "common/error.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int live_nodes(const ir_graph *g)
+{
+	int n = 0;
+
+	for (int i = 0; i < g->n_nodes; i++)
+		n += !g->nodes[i].dead;
+	return n;
+}
+
+tcc_status model_compile(tcc_model *m)
+{
+	ir_graph *g = m->g;
+	double t0 = now_ms();
+	int nodes0 = live_nodes(g);
+	tcc_status st;
+
+	m->env.opset = g->opset;
+	m->env.threads = m->opts.threads > 0 ? m->opts.threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (m->env.threads < 1)
+		m->env.threads = 1;
+	st = pass_infer_fold(g, &m->env, true, &m->stats);
+	if (st)
+		return st;
+	pass_dce(g, &m->stats);
+	if (m->opts.opt_level >= 1) {
+		st = pass_fold_batchnorm(g, &m->stats);
+		if (st)
+			return st;
+		pass_dce(g, &m->stats);
+	}
+	st = pass_plan_memory(g, &m->stats);
+	if (st)
+		return st;
+	m->arena_bytes = m->stats.arena_bytes;
+	if (m->arena_bytes) {
+		m->arena = aligned_alloc(TCC_ARENA_ALIGN, m->arena_bytes);
+		if (!m->arena)
+			return tcc_set_error(TCC_ERR_NO_MEMORY, "arena of %zu bytes", m->arena_bytes);
+	}
+	m->rt = calloc((size_t)g->n_tensors + 1, sizeof(tv));
+	m->uses = calloc((size_t)g->n_tensors + 1, sizeof(int));
+	m->owned = calloc((size_t)g->n_tensors + 1, sizeof(bool));
+	if (!m->rt || !m->uses || !m->owned)
+		return tcc_set_error(TCC_ERR_NO_MEMORY, "model tables");
+	m->compile_ms = now_ms() - t0;
+	if (m->opts.verbose)
+		fprintf(stderr,
+			"tcc: %d nodes -> %d (folded %d, dead %d, bn-folded %d, fused %d into %d kernels, %d epilogues), "
+			"%d dynamic, arena %zu bytes, opset %lld, %.1f ms\n",
+			nodes0, live_nodes(g), m->stats.folded, m->stats.dead, m->stats.bn_folded,
+			m->stats.fused_nodes, m->stats.fused_kernels, m->stats.epilogues,
+			m->stats.dynamic_nodes, m->arena_bytes, (long long)g->opset, m->compile_ms);
+	return TCC_OK;
+}

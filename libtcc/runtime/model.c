@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: MIT
+/* Public model API: load, describe, free.  Running is in exec.c. */
+#include "runtime/runtime.h"
+#include "onnx/onnx.h"
+#include "common/error.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static tcc_status load_graph(tcc_model **out, ir_graph *g, const tcc_options *opts)
+{
+	tcc_model *m = calloc(1, sizeof(*m));
+	tcc_status st;
+
+	if (!m) {
+		ir_graph_free(g);
+		return tcc_set_error(TCC_ERR_NO_MEMORY, "model");
+	}
+	m->g = g;
+	if (opts)
+		m->opts = *opts;
+	else
+		m->opts.opt_level = 1;
+	if (m->opts.threads < 0 || m->opts.opt_level < 0) {
+		tcc_model_free(m);
+		return tcc_set_error(TCC_ERR_INVALID_ARG, "options: threads and opt_level must be >= 0");
+	}
+	st = model_compile(m);
+	if (st) {
+		tcc_model_free(m);
+		return st;
+	}
+	*out = m;
+	return TCC_OK;
+}
+
+tcc_status tcc_model_load_buffer(tcc_model **out, const void *data, size_t size,
+				 const tcc_options *opts)
+{
+	ir_graph *g;
+	tcc_status st;
+
+	if (!out)
+		return tcc_set_error(TCC_ERR_INVALID_ARG, "tcc_model_load_buffer: out is NULL");
+	*out = NULL;
+	st = onnx_load(data, size, NULL, &g);
+	return st ? st : load_graph(out, g, opts);
+}
+
+tcc_status tcc_model_load(tcc_model **out, const char *path, const tcc_options *opts)
+{
+	struct stat sb;
+	ir_graph *g;
+	tcc_status st;
+	void *map;
+	int fd;
+
+	if (!out || !path)
+		return tcc_set_error(TCC_ERR_INVALID_ARG, "tcc_model_load: NULL argument");
+	*out = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return tcc_set_errno(errno == ENOENT ? TCC_ERR_NOT_FOUND :
+				     errno == EACCES ? TCC_ERR_PERMISSION : TCC_ERR_IO, errno, "%s", path);
+	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return tcc_set_error(TCC_ERR_IO, "%s: not a regular file", path);
+	}
+	if (sb.st_size == 0) {
+		close(fd);
+		return tcc_set_error(TCC_ERR_PARSE, "%s: empty file", path);
+	}
+	map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED)
+		return tcc_set_errno(TCC_ERR_IO, errno, "%s: mmap", path);
+	char *dir = strdup(path);
+
+	if (!dir) {
+		munmap(map, (size_t)sb.st_size);
+		return tcc_set_error(TCC_ERR_NO_MEMORY, "path");
+	}
+	st = onnx_load(map, (size_t)sb.st_size, dirname(dir), &g);
+	munmap(map, (size_t)sb.st_size);
+	free(dir);
+	if (st)
+		return st;
+	return load_graph(out, g, opts);
+}
+
+void tcc_model_free(tcc_model *m)
+{
+	if (!m)
+		return;
+	ir_graph_free(m->g);
+	free(m->arena);
+	free(m->rt);
+	free(m->uses);
+	free(m->owned);
+	free(m->in_info);
+	free(m->out_info);
+	free(m);
+}
+
+int tcc_model_num_inputs(const tcc_model *m)
+{
+	return m ? m->g->n_inputs : 0;
+}
+
+int tcc_model_num_outputs(const tcc_model *m)
+{
+	return m ? m->g->n_outputs : 0;
+}
+
+static tcc_status info_of(const tcc_model *m, int t, tcc_tensor_info *info)
+{
+	const ir_tensor *x = &m->g->tensors[t];
+
+	memset(info, 0, sizeof(*info));
+	info->name = x->name;
+	info->dtype = x->type_known ? x->v.dtype : TCC_DTYPE_UNDEFINED;
+	info->rank = x->v.rank;
+	for (int i = 0; i < x->v.rank; i++) {
+		info->dims[i] = x->shape_known || x->kind == IR_INPUT ? x->v.dims[i] : -1;
+		info->dim_params[i] = x->dim_params[i];
+	}
+	if (!x->shape_known && x->kind != IR_INPUT)
+		info->rank = x->v.rank;
+	return TCC_OK;
+}
+
+tcc_status tcc_model_input_info(const tcc_model *m, int index, tcc_tensor_info *info)
+{
+	if (!m || !info || index < 0 || index >= m->g->n_inputs)
+		return tcc_set_error(TCC_ERR_INVALID_ARG, "input index %d out of range", index);
+	return info_of(m, m->g->inputs[index], info);
+}
+
+tcc_status tcc_model_output_info(const tcc_model *m, int index, tcc_tensor_info *info)
+{
+	if (!m || !info || index < 0 || index >= m->g->n_outputs)
+		return tcc_set_error(TCC_ERR_INVALID_ARG, "output index %d out of range", index);
+	tcc_status st = info_of(m, m->g->outputs[index], info);
+
+	/* Shapes decided at run time are reported as unknown (rank 0 is a real scalar). */
+	if (!m->g->tensors[m->g->outputs[index]].shape_known)
+		info->rank = -1;
+	return st;
+}
+
+size_t tcc_model_arena_bytes(const tcc_model *m)
+{
+	return m ? m->arena_bytes : 0;
+}
+
+void tcc_free(void *p)
+{
+	free(p);
+}

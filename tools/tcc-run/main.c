@@ -1,0 +1,381 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tcc-run: load an ONNX model, feed it .npy inputs (or seeded random data),
+ * write each output as DIR/<name>.npy, print a summary and optionally time it.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <tcc/model.h>
+
+#include "npy.h"
+
+#define MAX_IO 256
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: tcc-run MODEL.onnx [options]\n"
+		"\n"
+		"Compile an ONNX model for this CPU, run it once, write and summarise its outputs.\n"
+		"\n"
+		"  --input NAME=FILE.npy  feed input NAME from a NumPy file (repeatable); inputs not\n"
+		"                         given get seeded random data (floats in [-1, 1), integers\n"
+		"                         in [0, 4), booleans 0/1)\n"
+		"  --dim NAME=N           size for symbolic dimension NAME in random inputs (default 1)\n"
+		"  --output-dir DIR       write each output as DIR/<output name>.npy (DIR is created)\n"
+		"  --bench N              after one warm-up run, time N runs and end with the line\n"
+		"                         'latency_ms median=<x> min=<y> iters=<N>'\n"
+		"  --threads T            worker threads (default: all online CPUs)\n"
+		"  --seed S               seed for random inputs (default 0)\n"
+		"  --opt-level L          0: no fusion/codegen, 1: all passes (default 1)\n"
+		"  --verbose              print pass and compile statistics to stderr\n"
+		"  --help                 show this help\n"
+		"\n"
+		"Exit status: 0 on success, 1 on any error (with a message on stderr), 2 on bad usage.\n");
+}
+
+typedef struct named {
+	char *name;
+	char *value;
+} named;
+
+/* splitmix64: tiny, seedable, good enough for test inputs. */
+static uint64_t rng_next(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static int fill_random(tcc_tensor *t, uint64_t *rng)
+{
+	size_t n = 1;
+
+	for (int i = 0; i < t->rank; i++)
+		n *= (size_t)t->dims[i];
+	t->nbytes = n * tcc_dtype_size(t->dtype);
+	t->data = malloc(t->nbytes ? t->nbytes : 1);
+	if (!t->data)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t r = rng_next(rng);
+		double u = (double)(r >> 11) / 9007199254740992.0 * 2.0 - 1.0;
+
+		switch (t->dtype) {
+		case TCC_F32: ((float *)t->data)[i] = (float)u; break;
+		case TCC_F64: ((double *)t->data)[i] = u; break;
+		case TCC_F16: {
+			_Float16 h = (_Float16)u;
+
+			memcpy((uint16_t *)t->data + i, &h, 2);
+			break;
+		}
+		case TCC_BF16: {
+			float f = (float)u;
+			uint32_t b;
+
+			memcpy(&b, &f, 4);
+			((uint16_t *)t->data)[i] = (uint16_t)(b >> 16);
+			break;
+		}
+		case TCC_BOOL: ((uint8_t *)t->data)[i] = r & 1; break;
+		case TCC_I8: case TCC_U8: ((uint8_t *)t->data)[i] = r % 4; break;
+		case TCC_I16: case TCC_U16: ((uint16_t *)t->data)[i] = r % 4; break;
+		case TCC_I32: case TCC_U32: ((uint32_t *)t->data)[i] = r % 4; break;
+		case TCC_I64: case TCC_U64: ((uint64_t *)t->data)[i] = r % 4; break;
+		default: return -1;
+		}
+	}
+	return 0;
+}
+
+static double elem(const tcc_tensor *t, size_t i)
+{
+	switch (t->dtype) {
+	case TCC_F32: return ((const float *)t->data)[i];
+	case TCC_F64: return ((const double *)t->data)[i];
+	case TCC_F16: {
+		_Float16 h;
+
+		memcpy(&h, (const uint16_t *)t->data + i, 2);
+		return h;
+	}
+	case TCC_BF16: {
+		uint32_t u = (uint32_t)((const uint16_t *)t->data)[i] << 16;
+		float f;
+
+		memcpy(&f, &u, 4);
+		return f;
+	}
+	case TCC_I8: return ((const int8_t *)t->data)[i];
+	case TCC_U8: case TCC_BOOL: return ((const uint8_t *)t->data)[i];
+	case TCC_I16: return ((const int16_t *)t->data)[i];
+	case TCC_U16: return ((const uint16_t *)t->data)[i];
+	case TCC_I32: return ((const int32_t *)t->data)[i];
+	case TCC_U32: return ((const uint32_t *)t->data)[i];
+	case TCC_I64: return (double)((const int64_t *)t->data)[i];
+	case TCC_U64: return (double)((const uint64_t *)t->data)[i];
+	default: return NAN;
+	}
+}
+
+static void summarise(const char *name, const tcc_tensor *t)
+{
+	size_t n = 1;
+	double mn = INFINITY, mx = -INFINITY, sum = 0;
+
+	for (int i = 0; i < t->rank; i++)
+		n *= (size_t)t->dims[i];
+	printf("output %s: %s [", name, tcc_dtype_name(t->dtype));
+	for (int i = 0; i < t->rank; i++)
+		printf("%s%lld", i ? ", " : "", (long long)t->dims[i]);
+	printf("]");
+	for (size_t i = 0; i < n; i++) {
+		double v = elem(t, i);
+
+		mn = v < mn ? v : mn;
+		mx = v > mx ? v : mx;
+		sum += v;
+	}
+	if (n)
+		printf(" min=%.6g max=%.6g mean=%.6g", mn, mx, sum / (double)n);
+	printf(" values=[");
+	for (size_t i = 0; i < n && i < 6; i++)
+		printf("%s%.6g", i ? ", " : "", elem(t, i));
+	printf("%s]\n", n > 6 ? ", ..." : "");
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int parse_pair(char *arg, named *out, const char *flag)
+{
+	char *eq = strchr(arg, '=');
+
+	if (!eq || eq == arg || !eq[1]) {
+		fprintf(stderr, "tcc-run: %s expects NAME=VALUE, got '%s'\n", flag, arg);
+		return -1;
+	}
+	*eq = '\0';
+	out->name = arg;
+	out->value = eq + 1;
+	return 0;
+}
+
+static long parse_long(const char *s, const char *flag, long lo)
+{
+	char *end;
+
+	errno = 0;
+	long v = strtol(s, &end, 10);
+
+	if (errno || *end || end == s || v < lo) {
+		fprintf(stderr, "tcc-run: %s expects an integer >= %ld, got '%s'\n", flag, lo, s);
+		exit(2);
+	}
+	return v;
+}
+
+/* Output names may contain '/' or ':'; keep file names flat and portable. */
+static void file_name(char *dst, size_t n, const char *dir, const char *name)
+{
+	size_t off = (size_t)snprintf(dst, n, "%s/", dir);
+
+	for (const char *p = name; *p && off + 5 < n; p++)
+		dst[off++] = (*p == '/' || *p == '\\') ? '_' : *p;
+	snprintf(dst + off, n - off, ".npy");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "input", required_argument, NULL, 'i' },
+		{ "dim", required_argument, NULL, 'd' },
+		{ "output-dir", required_argument, NULL, 'o' },
+		{ "bench", required_argument, NULL, 'b' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "opt-level", required_argument, NULL, 'O' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	named inputs[MAX_IO], dims[MAX_IO];
+	int n_given = 0, n_dims = 0, c;
+	const char *outdir = NULL;
+	long bench = 0;
+	uint64_t seed = 0;
+	tcc_options opts = { .opt_level = 1 };
+	char err[512];
+	int rc = 1;
+
+	while ((c = getopt_long(argc, argv, "i:d:o:b:t:s:O:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			if (n_given >= MAX_IO || parse_pair(optarg, &inputs[n_given++], "--input"))
+				return 2;
+			break;
+		case 'd':
+			if (n_dims >= MAX_IO || parse_pair(optarg, &dims[n_dims++], "--dim"))
+				return 2;
+			break;
+		case 'o': outdir = optarg; break;
+		case 'b': bench = parse_long(optarg, "--bench", 1); break;
+		case 't': opts.threads = (int)parse_long(optarg, "--threads", 1); break;
+		case 's': seed = (uint64_t)parse_long(optarg, "--seed", 0); break;
+		case 'O': opts.opt_level = (int)parse_long(optarg, "--opt-level", 0); break;
+		case 'v': opts.verbose = 1; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "tcc-run: expected exactly one model file\n");
+		usage(stderr);
+		return 2;
+	}
+	const char *path = argv[optind];
+	tcc_model *m = NULL;
+	double t0 = now_ms();
+
+	if (tcc_model_load(&m, path, &opts) != TCC_OK) {
+		fprintf(stderr, "tcc-run: %s: %s\n", path, tcc_last_error());
+		return 1;
+	}
+	double t_load = now_ms() - t0;
+	int ni = tcc_model_num_inputs(m), no = tcc_model_num_outputs(m);
+	tcc_tensor in[MAX_IO], out[MAX_IO];
+	tcc_tensor_info info;
+	uint64_t rng = seed * 0x9e3779b97f4a7c15ULL + 1;
+
+	if (ni > MAX_IO || no > MAX_IO) {
+		fprintf(stderr, "tcc-run: more than %d inputs or outputs\n", MAX_IO);
+		goto out_model;
+	}
+	memset(in, 0, sizeof(in));
+	memset(out, 0, sizeof(out));
+	for (int g = 0; g < n_given; g++) {
+		bool found = false;
+
+		for (int k = 0; k < ni && !found; k++) {
+			tcc_model_input_info(m, k, &info);
+			found = !strcmp(info.name, inputs[g].name);
+		}
+		if (!found) {
+			fprintf(stderr, "tcc-run: model has no input named '%s'\n", inputs[g].name);
+			goto out_inputs;
+		}
+	}
+	for (int k = 0; k < ni; k++) {
+		const char *file = NULL;
+
+		tcc_model_input_info(m, k, &info);
+		for (int g = 0; g < n_given; g++)
+			if (!strcmp(info.name, inputs[g].name))
+				file = inputs[g].value;
+		if (file) {
+			if (npy_read(file, &in[k], err, sizeof(err))) {
+				fprintf(stderr, "tcc-run: input '%s': %s\n", info.name, err);
+				goto out_inputs;
+			}
+			continue;
+		}
+		in[k].dtype = info.dtype;
+		in[k].rank = info.rank;
+		for (int i = 0; i < info.rank; i++) {
+			in[k].dims[i] = info.dims[i] >= 0 ? info.dims[i] : 1;
+			for (int d = 0; d < n_dims && info.dim_params[i]; d++)
+				if (!strcmp(dims[d].name, info.dim_params[i]))
+					in[k].dims[i] = parse_long(dims[d].value, "--dim", 0);
+		}
+		if (fill_random(&in[k], &rng)) {
+			fprintf(stderr, "tcc-run: input '%s': cannot generate %s data\n", info.name,
+				tcc_dtype_name(info.dtype));
+			goto out_inputs;
+		}
+	}
+	t0 = now_ms();
+	if (tcc_model_run(m, in, ni, out, no) != TCC_OK) {
+		fprintf(stderr, "tcc-run: run failed: %s\n", tcc_last_error());
+		goto out_inputs;
+	}
+	double t_first = now_ms() - t0;
+
+	printf("model %s: %d inputs, %d outputs, load+compile %.1f ms, first run %.2f ms, arena %zu bytes\n",
+	       path, ni, no, t_load, t_first, tcc_model_arena_bytes(m));
+	if (outdir && mkdir(outdir, 0777) && errno != EEXIST) {
+		fprintf(stderr, "tcc-run: %s: %s\n", outdir, strerror(errno));
+		goto out_outputs;
+	}
+	for (int k = 0; k < no; k++) {
+		tcc_model_output_info(m, k, &info);
+		summarise(info.name, &out[k]);
+		if (outdir) {
+			char fn[4096];
+
+			file_name(fn, sizeof(fn), outdir, info.name);
+			if (npy_write(fn, &out[k], err, sizeof(err))) {
+				fprintf(stderr, "tcc-run: %s\n", err);
+				goto out_outputs;
+			}
+		}
+	}
+	if (bench) {
+		double *t = malloc(sizeof(double) * (size_t)bench);
+
+		if (!t)
+			goto out_outputs;
+		/* Warm-up beyond the first run: caches, page faults, thread pool. */
+		for (int w = 0; w < 2; w++)
+			if (tcc_model_run(m, in, ni, out, no) != TCC_OK) {
+				fprintf(stderr, "tcc-run: run failed: %s\n", tcc_last_error());
+				free(t);
+				goto out_outputs;
+			}
+		for (long i = 0; i < bench; i++) {
+			t0 = now_ms();
+			if (tcc_model_run(m, in, ni, out, no) != TCC_OK) {
+				fprintf(stderr, "tcc-run: run failed: %s\n", tcc_last_error());
+				free(t);
+				goto out_outputs;
+			}
+			t[i] = now_ms() - t0;
+		}
+		qsort(t, (size_t)bench, sizeof(double), cmp_double);
+		double med = bench % 2 ? t[bench / 2] : (t[bench / 2 - 1] + t[bench / 2]) / 2;
+
+		printf("latency_ms median=%.3f min=%.3f iters=%ld\n", med, t[0], bench);
+		free(t);
+	}
+	rc = 0;
+out_outputs:
+	for (int k = 0; k < no; k++)
+		tcc_free(out[k].data);
+out_inputs:
+	for (int k = 0; k < ni; k++)
+		free(in[k].data);
+out_model:
+	tcc_model_free(m);
+	return rc;
+}
