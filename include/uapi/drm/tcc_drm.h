@@ -335,8 +335,13 @@ struct drm_tcc_exec_complete {
 
 /* --- weights (kmod/tcc_weights.c) --- */
 /*
- * Owned by the weights engineer (issue 7).  Initial placeholders, see the
- * note on the queue section.
+ * Huge-page weight buffers (issue 7), see Documentation/weights.md.
+ * A creator makes a named buffer, fills it (WRITE or a writable mapping),
+ * SEALs it; from then on it is immutable and anyone allowed by its mode
+ * OPENs it by name and maps it read-only.  Backed by 2 MiB folios of a
+ * private tmpfs mount (huge=always), small pages where fragmentation forces
+ * it; the buffer goes when the last handle/mapping goes unless RESIDENT.
+ * Every flags/pad field must be 0 (-EINVAL otherwise).
  */
 
 #define DRM_TCC_WEIGHTS_CREATE		0x20
@@ -346,17 +351,26 @@ struct drm_tcc_exec_complete {
 #define DRM_TCC_WEIGHTS_LIST		0x24
 #define DRM_TCC_WEIGHTS_RESIDENT	0x25
 
+/* Names: 1..63 bytes of [A-Za-z0-9._-], not starting with '.' or '-', NUL-terminated. */
 #define TCC_WEIGHTS_NAME_LEN		64
 
+/*
+ * Create an unsealed buffer.  -EEXIST: name taken; -E2BIG: larger than the
+ * module's max_weights_mb on its own; -ENOMEM: the limit is exhausted
+ * (counted in sysfs weights/refusals).  Only the creator's handle exists
+ * until SEAL; mmap_offset maps it writable for filling.
+ */
 struct drm_tcc_weights_create {
 	char name[TCC_WEIGHTS_NAME_LEN];
-	__u64 size;
-	__u32 mode;
-	__u32 flags;
+	__u64 size;		/* bytes, > 0 */
+	__u32 mode;		/* 0..0777; group/other read bits let others OPEN */
+	__u32 flags;		/* 0 */
 	__u32 handle;		/* out */
 	__u32 pad;
+	__u64 mmap_offset;	/* out */
 };
 
+/* Copy size bytes from user memory to offset; creator only, before SEAL (-EPERM after). */
 struct drm_tcc_weights_write {
 	__u32 handle;
 	__u32 pad;
@@ -365,25 +379,56 @@ struct drm_tcc_weights_write {
 	__u64 size;
 };
 
+/*
+ * Make the buffer immutable: allocates what was never written, counts huge
+ * and small chunks, revokes the creator's writable mappings (a later store
+ * through one gets SIGBUS) and makes the name openable.  Creator only.
+ */
 struct drm_tcc_weights_seal {
 	__u32 handle;
-	__u32 pad;
+	__u32 flags;		/* 0 */
 };
 
+/* Open a sealed buffer by name: -ENOENT (none, or not sealed), -EACCES (uid/gid/mode). */
 struct drm_tcc_weights_open {
 	char name[TCC_WEIGHTS_NAME_LEN];
-	__u32 flags;
+	__u32 flags;		/* 0 */
 	__u32 handle;		/* out */
-	__u64 size;		/* out */
-	__u64 mmap_offset;	/* out */
+	__u64 size;		/* out: bytes given at create */
+	__u64 mmap_offset;	/* out: PROT_READ only (PROT_WRITE: -EPERM) */
 };
 
+#define TCC_WEIGHTS_SEALED		(1u << 0)
+#define TCC_WEIGHTS_RESIDENT		(1u << 1)
+#define TCC_WEIGHTS_NAMED		(1u << 2)	/* cleared by unload */
+
+struct drm_tcc_weights_entry {
+	char name[TCC_WEIGHTS_NAME_LEN];
+	__u64 size;
+	__u64 alloc_size;	/* bytes backing it (a multiple of 2 MiB) */
+	__u32 huge_chunks;	/* 2 MiB physically contiguous folios (counted at seal) */
+	__u32 small_chunks;	/* 4 KiB pages where no 2 MiB folio could be had */
+	__u32 mappers;		/* live VMAs */
+	__u32 flags;		/* TCC_WEIGHTS_SEALED | RESIDENT | NAMED */
+	__u32 uid;
+	__u32 gid;
+	__u32 mode;
+	__u32 handles;		/* open GEM handles, all files */
+	__u64 faults;		/* page-fault calls into the buffer (PMD mapping keeps this low) */
+};
+
+/* Every live buffer: count in = capacity of entries, out = number that exist. */
 struct drm_tcc_weights_list {
-	__u64 entries;		/* user pointer */
-	__u32 count;		/* in: capacity, out: number available */
+	__u64 entries;		/* user pointer to struct drm_tcc_weights_entry[count] */
+	__u32 count;
 	__u32 pad;
 };
 
+/*
+ * resident = 1: pin a sealed buffer so it outlives its holders (CAP_SYS_ADMIN).
+ * resident = 0: unload: drop the pin and the name (owner or CAP_SYS_ADMIN);
+ * existing handles and mappings stay valid, the memory goes with the last.
+ */
 struct drm_tcc_weights_resident {
 	char name[TCC_WEIGHTS_NAME_LEN];
 	__u32 resident;
