@@ -52,8 +52,10 @@ static void tcc_bo_free(struct drm_gem_object *obj)
 		tcc_bo_uncharge(tdev, bo->charged);
 
 	mutex_lock(&tdev->bo_lock);
-	list_del(&bo->node);
-	tdev->stats.bo_count--;
+	if (!list_empty(&bo->node)) {
+		list_del(&bo->node);
+		tdev->stats.bo_count--;
+	}
 	mutex_unlock(&tdev->bo_lock);
 
 	drm_gem_shmem_free(&bo->base);
@@ -76,14 +78,15 @@ static const struct drm_gem_object_funcs tcc_bo_funcs = {
  * @drm: the DRM device
  * @size: object size (unused: the helper initialises the GEM object)
  *
- * Called by the shmem helper both for TCC_BO_CREATE and for PRIME imports of
- * foreign dma-bufs, so every object is on the device list and counted.
+ * Called by the shmem helper for TCC_BO_CREATE and for PRIME imports.  The
+ * object is put on the device list only once the helper has fully built it
+ * (tcc_bo_track()): on its own error paths the helper frees the memory
+ * without calling &drm_gem_object_funcs.free.
  *
  * Return: the embedded GEM object or an ERR_PTR.
  */
 struct drm_gem_object *tcc_gem_create_object(struct drm_device *drm, size_t size)
 {
-	struct tcc_device *tdev = to_tcc_device(drm);
 	struct tcc_bo *bo;
 
 	bo = kzalloc(sizeof(*bo), GFP_KERNEL);
@@ -91,14 +94,42 @@ struct drm_gem_object *tcc_gem_create_object(struct drm_device *drm, size_t size
 		return ERR_PTR(-ENOMEM);
 	bo->base.base.funcs = &tcc_bo_funcs;
 	bo->creator = task_tgid_nr(current);
+	INIT_LIST_HEAD(&bo->node);
+	return &bo->base.base;
+}
 
+/* Count a fully built BO; tcc_bo_free() takes it off again. */
+static void tcc_bo_track(struct tcc_device *tdev, struct tcc_bo *bo)
+{
 	mutex_lock(&tdev->bo_lock);
 	list_add_tail(&bo->node, &tdev->bos);
 	tdev->stats.bo_count++;
 	bo->id = ++tdev->stats.created;
 	mutex_unlock(&tdev->bo_lock);
+}
 
-	return &bo->base.base;
+/**
+ * tcc_gem_prime_import_sg_table() - &drm_driver.gem_prime_import_sg_table
+ * @drm: the DRM device
+ * @attach: attachment of the foreign dma-buf to our device
+ * @sgt: its mapped pages
+ *
+ * The shmem helper's import, plus accounting: imported BOs are listed and
+ * counted like created ones (flags 0, never charged as pinned: the exporter
+ * owns the pages).
+ *
+ * Return: the new GEM object or an ERR_PTR.
+ */
+struct drm_gem_object *tcc_gem_prime_import_sg_table(struct drm_device *drm,
+						     struct dma_buf_attachment *attach,
+						     struct sg_table *sgt)
+{
+	struct drm_gem_object *obj;
+
+	obj = drm_gem_shmem_prime_import_sg_table(drm, attach, sgt);
+	if (!IS_ERR(obj))
+		tcc_bo_track(to_tcc_device(drm), to_tcc_bo(obj));
+	return obj;
 }
 
 /* Page-aligned size of a create request, or a negative errno. */
@@ -153,6 +184,7 @@ int tcc_bo_create_ioctl(struct drm_device *drm, void *data, struct drm_file *fil
 	}
 	bo = container_of(shmem, struct tcc_bo, base);
 	bo->flags = args->flags;
+	tcc_bo_track(tdev, bo);
 
 	if (args->flags & TCC_BO_PINNED) {
 		/* From here tcc_bo_free() gives the charge back. */

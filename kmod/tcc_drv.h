@@ -24,7 +24,9 @@
 #include <drm/drm_file.h>
 #include <drm/drm_gem_shmem_helper.h>
 
+struct dma_buf_attachment;
 struct platform_device;
+struct sg_table;
 
 /**
  * struct tcc_bo_stats - buffer-object accounting, shown in sysfs
@@ -54,7 +56,7 @@ struct tcc_device {
 	struct drm_device drm;
 	struct platform_device *pdev;
 
-	struct mutex bo_lock;
+	struct mutex bo_lock;	/* protects bos and stats */
 	struct list_head bos;
 	struct tcc_bo_stats stats;
 
@@ -116,6 +118,9 @@ extern unsigned int tcc_max_pinned_mb;
 
 /* tcc_bo.c */
 struct drm_gem_object *tcc_gem_create_object(struct drm_device *drm, size_t size);
+struct drm_gem_object *tcc_gem_prime_import_sg_table(struct drm_device *drm,
+						     struct dma_buf_attachment *attach,
+						     struct sg_table *sgt);
 int tcc_bo_create_ioctl(struct drm_device *drm, void *data, struct drm_file *file);
 int tcc_bo_info_ioctl(struct drm_device *drm, void *data, struct drm_file *file);
 /**
@@ -135,8 +140,8 @@ extern const struct attribute_group tcc_bo_attr_group;
 /*
  * Hooks implemented by tcc_queue.c (issue 6).  init runs once at module load
  * before the DRM device is registered (no userspace yet), fini at unload after
- * it is unregistered; open/postclose run once per DRM file.  A non-zero return from init or open fails the
- * module load or the open() with that error.
+ * it is unregistered; open/postclose run once per DRM file.  A non-zero
+ * return from init or open fails the module load or the open() with it.
  */
 int tcc_queue_init(struct tcc_device *tdev);
 void tcc_queue_fini(struct tcc_device *tdev);

@@ -74,7 +74,7 @@ static ssize_t bos_show(struct device *dev, struct device_attribute *attr, char 
 
 		n = scnprintf(line, sizeof(line), "%llu %zu 0x%x %d %d %d\n", bo->id,
 			      bo->base.base.size, bo->flags, bo->pinned,
-			      bo->base.base.import_attach != NULL, bo->creator);
+			      !!bo->base.base.import_attach, bo->creator);
 		if (len + n > PAGE_SIZE - 5) {
 			len += sysfs_emit_at(buf, len, "...\n");
 			break;
