@@ -64,6 +64,11 @@ static inline int tcc_ioctl(int fd, unsigned long req, void *arg)
 	return rc < 0 ? -errno : 0;
 }
 
+/*
+ * Raw BO ioctls.  A test that links libtccml (lib_*_test.c) defines
+ * TCC_TEST_NO_RAW_BO first: these names are libtccml's public API there.
+ */
+#ifndef TCC_TEST_NO_RAW_BO
 static inline int tcc_bo_create(int fd, uint64_t size, uint32_t flags, uint32_t *handle)
 {
 	struct drm_tcc_bo_create c = { .size = size, .flags = flags };
@@ -87,6 +92,7 @@ static inline int tcc_gem_close(int fd, uint32_t handle)
 
 	return tcc_ioctl(fd, DRM_IOCTL_GEM_CLOSE, &c);
 }
+#endif /* TCC_TEST_NO_RAW_BO */
 
 /* A sysfs attribute of the tcc device as a number (UINT64_MAX if unreadable). */
 static inline uint64_t tcc_sysfs_u64(const char *name)
