@@ -8,7 +8,7 @@
 #include <string.h>
 
 /* Generic C += A*B for non-f32 dtypes, via double or int64 accumulation. */
-static void gemm_generic(tcc_dtype t, int64_t M, int64_t N, int64_t K, const void *A, int64_t aoff,
+void gemm_generic(tcc_dtype t, int64_t M, int64_t N, int64_t K, const void *A, int64_t aoff,
 			 const void *B, int64_t boff, void *C, int64_t coff)
 {
 	bool fl = tcc_dtype_is_float(t);
