@@ -61,7 +61,8 @@ def convert_tensor(pb_path, npy_path, want_dtype):
         raise Unconvertible(f"{os.path.basename(pb_path)} holds non-numeric data")
     if arr.dtype.itemsize != DTYPE_SIZE[want_dtype]:
         raise Unconvertible(f"{os.path.basename(pb_path)}: {arr.dtype} data for ONNX dtype {want_dtype}")
-    np.save(npy_path, np.ascontiguousarray(arr))
+    # np.ascontiguousarray would turn a 0-d scalar into shape (1,)
+    np.save(npy_path, np.array(arr, order="C", copy=True))
 
 
 def convert_test(test_dir, out_dir):
