@@ -188,7 +188,8 @@ static struct dma_buf *tcc_wbuf_export(struct drm_gem_object *obj, int flags)
 /*
  * The vma is handed to the tmpfs file, so its vm_ops are tmpfs's; these
  * wrap them to count mappers and faults and to refuse writes after seal.
- * Built from tmpfs's table on first use (shmem_vm_ops is not exported).
+ * Built from tmpfs's table on first use (shmem_vm_ops is not exported),
+ * hence not const: checkpatch's warning about that is expected.
  */
 static const struct vm_operations_struct *tcc_shmem_vm_ops;
 static struct vm_operations_struct tcc_wbuf_vm_ops;
@@ -263,8 +264,8 @@ static int tcc_wbuf_setup_vm_ops(const struct vm_operations_struct *shmem_ops)
 			tcc_wbuf_vm_ops.fault = tcc_wbuf_fault;
 			tcc_wbuf_vm_ops.map_pages = tcc_wbuf_map_pages;
 			tcc_wbuf_vm_ops.page_mkwrite = tcc_wbuf_page_mkwrite;
-			smp_wmb();
-			WRITE_ONCE(tcc_shmem_vm_ops, shmem_ops);
+			/* Faults read it only through vmas made after this, under mmap_lock. */
+			tcc_shmem_vm_ops = shmem_ops;
 		}
 	} else if (tcc_shmem_vm_ops != shmem_ops) {
 		ret = -ENODEV;

@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libtccml's tcc_weights_* in the QEMU guest, where (as root) the test can
+ * reserve hugetlb pages and turn shmem THP on: the embedded backend's
+ * MFD_HUGETLB and MADV_HUGEPAGE paths, which the host suite (tests/weights)
+ * can only skip, and the module backend through the same API.
+ */
+#include <sys/mman.h>
+
+#include "kselftest_harness.h"
+#include "tcc_test_util.h"
+
+#include <tcc/weights.h>
+
+#define MIB ((size_t)1 << 20)
+#define NR_HUGEPAGES "/proc/sys/vm/nr_hugepages"
+#define SHMEM_THP "/sys/kernel/mm/transparent_hugepage/shmem_enabled"
+
+/* Create, fill, seal, reopen, map and touch: returns the PMD-mapped bytes. */
+static size_t roundtrip(struct __test_metadata *_metadata, const char *name, size_t size,
+			tcc_weights_backend backend, tcc_weights_info *info)
+{
+	tcc_weights_options o = { .backend = backend };
+	tcc_weights *w, *r;
+	const uint8_t *p;
+	size_t pmd = 0;
+	void *rw;
+
+	ASSERT_EQ(TCC_OK, tcc_weights_create(&w, name, size, &o)) TH_LOG("%s", tcc_last_error());
+	ASSERT_EQ(TCC_OK, tcc_weights_map_writable(w, &rw)) TH_LOG("%s", tcc_last_error());
+	memset(rw, 0x3c, size);
+	ASSERT_EQ(TCC_OK, tcc_weights_seal(w)) TH_LOG("%s", tcc_last_error());
+	ASSERT_EQ(TCC_OK, tcc_weights_open(&r, name, &o)) TH_LOG("%s", tcc_last_error());
+	ASSERT_EQ(TCC_OK, tcc_weights_map(r, (const void **)&p));
+	for (size_t i = 0; i < size; i += 4096)
+		ASSERT_EQ(0x3c, p[i]);
+	ASSERT_EQ(TCC_OK, tcc_weights_pmd_mapped_bytes(p, &pmd));
+	ASSERT_EQ(TCC_OK, tcc_weights_info_get(r, info));
+	tcc_weights_close(r);
+	tcc_weights_close(w);
+	return pmd;
+}
+
+TEST(embedded_hugetlb_is_pmd_mapped)
+{
+	tcc_weights_info info;
+	size_t pmd;
+
+	ASSERT_EQ(0, tcc_write_file(NR_HUGEPAGES, "4"));
+	setenv("TCC_WEIGHTS_BACKING", "hugetlb", 1);
+	pmd = roundtrip(_metadata, "emb-hugetlb", 4 * MIB, TCC_WEIGHTS_EMBEDDED, &info);
+	unsetenv("TCC_WEIGHTS_BACKING");
+	EXPECT_EQ(TCC_WEIGHTS_HUGETLB, info.backing);
+	EXPECT_EQ(4 * MIB, pmd);
+	printf("# embedded hugetlb: %zu of %zu bytes PMD-mapped\n", pmd, 4 * MIB);
+	EXPECT_EQ(0, tcc_write_file(NR_HUGEPAGES, "0"));
+}
+
+TEST(embedded_hugetlb_pool_exhausted_is_no_memory)
+{
+	tcc_weights_options o = { .backend = TCC_WEIGHTS_EMBEDDED };
+	tcc_weights *w;
+	void *rw;
+
+	ASSERT_EQ(0, tcc_write_file(NR_HUGEPAGES, "1"));
+	setenv("TCC_WEIGHTS_BACKING", "hugetlb", 1);
+	ASSERT_EQ(TCC_OK, tcc_weights_create(&w, "emb-exhaust", 4 * MIB, &o));
+	EXPECT_EQ(TCC_ERR_NO_MEMORY, tcc_weights_map_writable(w, &rw));
+	tcc_weights_close(w);
+	unsetenv("TCC_WEIGHTS_BACKING");
+	EXPECT_EQ(0, tcc_write_file(NR_HUGEPAGES, "0"));
+}
+
+TEST(embedded_thp_is_pmd_mapped_when_shmem_thp_is_advised)
+{
+	tcc_weights_info info;
+	size_t pmd;
+
+	ASSERT_EQ(0, tcc_write_file(SHMEM_THP, "advise"));
+	pmd = roundtrip(_metadata, "emb-thp", 4 * MIB, TCC_WEIGHTS_EMBEDDED, &info);
+	EXPECT_EQ(TCC_WEIGHTS_THP, info.backing);
+	EXPECT_EQ(4 * MIB, pmd);
+	printf("# embedded THP (shmem_enabled=advise): %zu of %zu bytes PMD-mapped\n", pmd, 4 * MIB);
+	EXPECT_EQ(0, tcc_write_file(SHMEM_THP, "never"));
+	pmd = roundtrip(_metadata, "emb-small", 4 * MIB, TCC_WEIGHTS_EMBEDDED, &info);
+	EXPECT_EQ(TCC_WEIGHTS_SMALL_PAGES, info.backing);
+	EXPECT_EQ(0, pmd);
+}
+
+TEST(module_backend_through_the_library)
+{
+	tcc_weights_info info, *list;
+	size_t pmd, n, found = 0;
+
+	pmd = roundtrip(_metadata, "lib-mod", 6 * MIB, TCC_WEIGHTS_MODULE, &info);
+	EXPECT_EQ(TCC_WEIGHTS_MODULE, info.backend);
+	EXPECT_EQ(TCC_WEIGHTS_CHUNKS, info.backing);
+	EXPECT_EQ(3, info.huge_chunks);
+	EXPECT_EQ(6 * MIB, pmd);
+	printf("# module: %zu of %zu bytes PMD-mapped\n", pmd, 6 * MIB);
+	/* closed everywhere: gone */
+	ASSERT_EQ(TCC_OK, tcc_weights_list(TCC_WEIGHTS_MODULE, &list, &n));
+	for (size_t i = 0; i < n; i++)
+		found += !strcmp(list[i].name, "lib-mod");
+	free(list);
+	EXPECT_EQ(0, found);
+	EXPECT_EQ(0, tcc_sysfs_u64("weights/count"));
+}
+
+TEST(module_packed_records_resident_and_unload)
+{
+	float a[5] = { 1, 2, 3, 4, 5 };
+	tcc_weights_record rec = { .name = "fc.weight", .dtype = TCC_F32, .rank = 1,
+				   .dims = { 5 }, .data = a, .nbytes = sizeof(a) };
+	tcc_weights_options o = { .backend = TCC_WEIGHTS_AUTO, .resident = 1 };
+	tcc_weights_record got;
+	tcc_weights_info info;
+	tcc_weights *w, *r;
+	const void *img;
+
+	ASSERT_EQ(TCC_OK, tcc_weights_load_records(&w, "lib-pack", &rec, 1, &o))
+		TH_LOG("%s", tcc_last_error());
+	tcc_weights_close(w);
+	/* AUTO picked the module; resident keeps it with no holder */
+	ASSERT_EQ(TCC_OK, tcc_weights_open(&r, "lib-pack", NULL));
+	ASSERT_EQ(TCC_OK, tcc_weights_info_get(r, &info));
+	EXPECT_EQ(TCC_WEIGHTS_MODULE, info.backend);
+	EXPECT_TRUE(info.resident);
+	ASSERT_EQ(TCC_OK, tcc_weights_map(r, &img));
+	ASSERT_EQ(TCC_OK, tcc_weights_image_find(img, info.size, "fc.weight", &got));
+	EXPECT_EQ(0, memcmp(got.data, a, sizeof(a)));
+	EXPECT_EQ(TCC_OK, tcc_weights_unload(TCC_WEIGHTS_AUTO, "lib-pack"));
+	EXPECT_EQ(TCC_ERR_NOT_FOUND, tcc_weights_unload(TCC_WEIGHTS_AUTO, "lib-pack"));
+	tcc_weights_close(r);
+	EXPECT_EQ(0, tcc_sysfs_u64("weights/count"));
+}
+
+TEST_HARNESS_MAIN
