@@ -1,7 +1,103 @@
 // SPDX-License-Identifier: MIT
+/*
+ * BatchNormalization folding: Conv(X, W, B) -> BN(scale, bias, mean, var)
+ * with all parameters constant becomes Conv(X, W', B') where
+ *   a = scale / sqrt(var + eps), W'[oc] = W[oc] * a[oc], B' = (B - mean) * a + bias.
+ */
 #include "passes/passes.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool is_const_f32(const ir_graph *g, int t)
+{
+	return t >= 0 && g->tensors[t].kind == IR_CONST && g->tensors[t].v.dtype == TCC_F32;
+}
+
+static tcc_status fold_one(ir_graph *g, ir_node *conv, ir_node *bn)
+{
+	const tv *w = &g->tensors[conv->in[1]].v;
+	int64_t OC = w->dims[0], per = OC ? tv_numel(w) / OC : 0;
+	double eps = ir_attr_float(bn, "epsilon", 1e-5f);
+	const float *sc = g->tensors[bn->in[1]].v.data, *bb = g->tensors[bn->in[2]].v.data;
+	const float *mean = g->tensors[bn->in[3]].v.data, *var = g->tensors[bn->in[4]].v.data;
+	const float *cb = conv->n_in > 2 && conv->in[2] >= 0 ? g->tensors[conv->in[2]].v.data : NULL;
+	float *nw = malloc(sizeof(float) * (size_t)(tv_numel(w) + 1));
+	float *nb = malloc(sizeof(float) * (size_t)(OC + 1));
+
+	if (!nw || !nb) {
+		free(nw);
+		free(nb);
+		return tcc_set_error(TCC_ERR_NO_MEMORY, "batchnorm folding");
+	}
+	for (int64_t oc = 0; oc < OC; oc++) {
+		double a = sc[oc] / sqrt((double)var[oc] + eps);
+
+		for (int64_t i = 0; i < per; i++)
+			nw[oc * per + i] = (float)(((const float *)w->data)[oc * per + i] * a);
+		nb[oc] = (float)(((cb ? cb[oc] : 0.0) - mean[oc]) * a + bb[oc]);
+	}
+	tv wv = *w, bv = { .dtype = TCC_F32, .rank = 1, .dims = { OC } };
+	int tw = ir_tensor_new(g, conv->name), tb;
+
+	if (tw < 0) {
+		free(nw);
+		free(nb);
+		return tcc_set_error(TCC_ERR_NO_MEMORY, "batchnorm folding");
+	}
+	ir_tensor_set_const(g, tw, &wv, nw);
+	tb = ir_tensor_new(g, conv->name);
+	if (tb < 0) {
+		free(nb);
+		return tcc_set_error(TCC_ERR_NO_MEMORY, "batchnorm folding");
+	}
+	ir_tensor_set_const(g, tb, &bv, nb);
+	if (conv->n_in < 3) {
+		int *in = realloc(conv->in, sizeof(int) * 3);
+
+		if (!in)
+			return tcc_set_error(TCC_ERR_NO_MEMORY, "batchnorm folding");
+		conv->in = in;
+		conv->n_in = 3;
+	}
+	conv->in[1] = tw;
+	conv->in[2] = tb;
+	conv->out[0] = bn->out[0];
+	bn->dead = true;
+	return TCC_OK;
+}
 
 tcc_status pass_fold_batchnorm(ir_graph *g, pass_stats *ps)
 {
+	ir_graph_recount(g);
+	for (int i = 0; i < g->n_nodes; i++) {
+		ir_node *bn = &g->nodes[i];
+
+		if (bn->dead || strcmp(bn->op_type, "BatchNormalization") || bn->n_out != 1 ||
+		    bn->in[0] < 0 || !bn->shapes_static)
+			continue;
+		ir_tensor *y = &g->tensors[bn->in[0]];
+
+		if (y->producer < 0 || y->n_uses != 1 || y->is_output)
+			continue;
+		ir_node *conv = &g->nodes[y->producer];
+
+		if (conv->dead || strcmp(conv->op_type, "Conv") || !is_const_f32(g, conv->in[1]) ||
+		    (conv->n_in > 2 && conv->in[2] >= 0 && !is_const_f32(g, conv->in[2])))
+			continue;
+		bool ok = y->v.dtype == TCC_F32;
+
+		for (int k = 1; k < 5 && ok; k++)
+			ok = is_const_f32(g, bn->in[k]);
+		if (!ok)
+			continue;
+		tcc_status st = fold_one(g, conv, bn);
+
+		if (st)
+			return st;
+		ps->bn_folded++;
+		ir_graph_recount(g);
+	}
 	return TCC_OK;
 }

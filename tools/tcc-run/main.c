@@ -154,6 +154,26 @@ static void summarise(const char *name, const tcc_tensor *t)
 	printf("%s]\n", n > 6 ? ", ..." : "");
 }
 
+/* mkdir -p: the output directory and any missing parents. */
+static int mkdir_p(const char *dir)
+{
+	char buf[4096];
+	size_t n = strlen(dir);
+
+	if (n == 0 || n >= sizeof(buf))
+		return -1;
+	memcpy(buf, dir, n + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0777) && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(buf, 0777) && errno != EEXIST ? -1 : 0;
+}
+
 static double now_ms(void)
 {
 	struct timespec ts;
@@ -324,7 +344,7 @@ int main(int argc, char **argv)
 
 	printf("model %s: %d inputs, %d outputs, load+compile %.1f ms, first run %.2f ms, arena %zu bytes\n",
 	       path, ni, no, t_load, t_first, tcc_model_arena_bytes(m));
-	if (outdir && mkdir(outdir, 0777) && errno != EEXIST) {
+	if (outdir && mkdir_p(outdir)) {
 		fprintf(stderr, "tcc-run: %s: %s\n", outdir, strerror(errno));
 		goto out_outputs;
 	}
