@@ -55,8 +55,11 @@ MODELS = {
                     "depthwise Conv, ReLU6 as Clip, inverted residuals, 1x3x64x64"),
     "bert": (families.BertEncoder, bert_inputs, ["hidden"], EVAL,
              "2 post-LN layers d64 h4: Gather, LayerNorm decomposed, MatMul attention, padding mask, GELU"),
-    "gpt2": (families.GPT2, lambda: {"input_ids": token_ids(1, 16)}, ["logits"], EVAL,
-             "2 pre-LN blocks d64 h4: causal mask (Where), GELU-tanh, tied embedding LM head"),
+    "gpt2": (lambda: families.GPT2(vocab=997, d=48, heads=4), lambda: {"input_ids": token_ids(1, 13, 997)},
+             ["logits"], EVAL,
+             "2 pre-LN blocks d48 h4 seq 13 (odd sizes): causal mask (Where), GELU-tanh, tied embedding LM head"),
+    "mlp_odd": (lambda: families.MLP((37, 129, 67, 5)), lambda: {"x": torch.randn(3, 37)}, ["logits"], EVAL,
+                "Gemm + GELU with sizes 37-129-67-5, batch 3: no dimension a multiple of a vector width"),
 }
 
 

@@ -14,8 +14,8 @@ Three TAP results per model:
      i.e. the largest absolute error measured against the output's scale
      (elementwise ratios blow up on values near zero and say nothing about
      fp32 accuracy).  Shapes and dtypes must match exactly; a NaN fails.
-  2. repeat: a second run (served from the compile cache) gives bitwise
-     identical outputs.
+  2. repeat: a second run (served from the compile cache when tcc
+     generated code) gives bitwise identical outputs.
   3. threads: --threads 1 agrees with --threads 2 within the same 1e-4 bound
      (a different split of a reduction may change the last bits, not more).
 
@@ -140,7 +140,11 @@ def check_model(tap, tcc_run, out_root, name):
                         f"{'<=' if ok1 else '>'} {MAX_REL_ERR:.0e}")
     except RuntimeError as e:
         tap.result(False, f"{name}: --threads 1 agrees with --threads 2: {e}")
-    tap.comment(f"{name}: {meta['covers']}; tcc-run wall time {cold:.2f} s first, {warm:.2f} s cached")
+    cache = os.environ.get("TCC_CACHE_DIR", "")
+    entries = sum(len(files) for _, _, files in os.walk(cache)) if cache else 0
+    tap.comment(f"{name}: {meta['covers']}")
+    tap.comment(f"{name}: tcc-run wall time {cold:.2f} s first run, {warm:.2f} s second run; "
+                f"{entries} files in the compile cache {cache or '(TCC_CACHE_DIR unset)'} so far")
 
 
 def main():
