@@ -277,8 +277,11 @@ static void fill_info(tcc_weights_info *info, const char *name, const struct tcc
 	info->alloc_size = r->alloc_size;
 	info->backend = TCC_WEIGHTS_EMBEDDED;
 	info->backing = r->backing;
+	/* What the backing guarantees; THP's split is only known per mapping (smaps). */
 	if (r->backing == TCC_WEIGHTS_HUGETLB)
 		info->huge_chunks = r->alloc_size / TCC_WEIGHTS_HUGE_SIZE;
+	else if (r->backing == TCC_WEIGHTS_SMALL_PAGES)
+		info->small_chunks = r->alloc_size / (size_t)sysconf(_SC_PAGESIZE);
 	info->sealed = 1;
 	info->resident = r->resident;
 	info->holders = r->holders;

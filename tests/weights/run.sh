@@ -14,4 +14,6 @@ for t in build/tests/weights/test_*; do
 	timeout 60 "$t" | sed -E 's/^not ok ([0-9]+) # SKIP *(.*)$/ok \1 - \2 # SKIP/'
 	((PIPESTATUS[0] == 0)) || rc=1
 done
+echo "# tests/weights/tccctl.sh"
+tests/weights/tccctl.sh || rc=1
 exit $rc

@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tccctl weights: list, load and unload weight buffers through libtccml's
+ * tcc_weights_* API, so the same commands work on tcc.ko and, without it,
+ * on the embedded backend (the caller's own buffers).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <tcc/weights.h>
+
+#include "tccctl.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: tccctl weights list [--json]\n"
+		"       tccctl weights load NAME FILE [--resident] [--mode OCTAL]\n"
+		"       tccctl weights unload NAME\n"
+		"options: --backend module|embedded (default: tcc.ko when loaded)\n"
+		"\n"
+		"load copies FILE into a sealed buffer NAME.  With --resident it stays\n"
+		"until unload (tcc.ko: needs CAP_SYS_ADMIN); without, tccctl holds it\n"
+		"until interrupted.  unload drops the name and the pin: mappings keep\n"
+		"the memory until they go.\n");
+}
+
+static const char *backend_str(tcc_weights_backend b)
+{
+	return b == TCC_WEIGHTS_MODULE ? "module" : "embedded";
+}
+
+static int fail(tcc_status st, const char *what)
+{
+	fprintf(stderr, "tccctl weights %s: %s (%s)\n", what, tcc_last_error(), tcc_status_str(st));
+	return st == TCC_ERR_NO_DEVICE ? TCCCTL_EXIT_NO_MODULE : TCCCTL_EXIT_ERROR;
+}
+
+static int list(tcc_weights_backend backend)
+{
+	tcc_weights_info *l;
+	char sz[32];
+	size_t n, i;
+	tcc_status st;
+
+	st = tcc_weights_list(backend, &l, &n);
+	if (st)
+		return fail(st, "list");
+	if (tccctl_json) {
+		printf("{\"weights\": [");
+		for (i = 0; i < n; i++) {
+			printf("%s{\"name\": ", i ? ", " : "");
+			tccctl_json_str(stdout, l[i].name);
+			printf(", \"backend\": \"%s\", \"size\": %zu, \"alloc_size\": %zu, "
+			       "\"backing\": \"%s\", \"huge_chunks\": %zu, \"small_chunks\": %zu, "
+			       "\"sealed\": %s, \"resident\": %s, \"holders\": %u, \"mappers\": %u, "
+			       "\"uid\": %u, \"gid\": %u, \"mode\": \"%04o\"}",
+			       backend_str(l[i].backend), l[i].size, l[i].alloc_size,
+			       tcc_weights_backing_str(l[i].backing), l[i].huge_chunks,
+			       l[i].small_chunks, l[i].sealed ? "true" : "false",
+			       l[i].resident ? "true" : "false", l[i].holders, l[i].mappers,
+			       (unsigned int)l[i].uid, (unsigned int)l[i].gid, l[i].mode);
+		}
+		printf("]}\n");
+	} else {
+		printf("%-24s %-8s %11s  %-11s %5s %5s %7s %7s %-8s %5s %4s\n", "NAME", "BACKEND",
+		       "SIZE", "BACKING", "HUGE", "SMALL", "HOLDERS", "MAPPERS", "STATE", "UID",
+		       "MODE");
+		for (i = 0; i < n; i++)
+			printf("%-24s %-8s %11s  %-11s %5zu %5zu %7u %7u %-8s %5u %04o\n", l[i].name,
+			       backend_str(l[i].backend),
+			       tccctl_human_bytes(l[i].size, sz, sizeof(sz)),
+			       tcc_weights_backing_str(l[i].backing), l[i].huge_chunks,
+			       l[i].small_chunks, l[i].holders, l[i].mappers,
+			       !l[i].sealed ? "filling" : l[i].resident ? "resident" : "sealed",
+			       (unsigned int)l[i].uid, l[i].mode);
+	}
+	free(l);
+	return TCCCTL_EXIT_OK;
+}
+
+/* Read all of @fd into @dst (a mapping of exactly @size bytes). */
+static int read_all(int fd, void *dst, size_t size)
+{
+	size_t done = 0;
+
+	while (done < size) {
+		ssize_t n = read(fd, (char *)dst + done, size - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+static int load(const char *name, const char *path, tcc_weights_options *o)
+{
+	struct stat sb;
+	tcc_weights *w;
+	tcc_weights_info info;
+	tcc_status st;
+	sigset_t set;
+	void *dst;
+	int fd, rc, sig;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &sb) < 0) {
+		fprintf(stderr, "tccctl weights load: %s: %s\n", path, strerror(errno));
+		return TCCCTL_EXIT_ERROR;
+	}
+	if (!S_ISREG(sb.st_mode) || sb.st_size == 0) {
+		fprintf(stderr, "tccctl weights load: %s: not a non-empty regular file\n", path);
+		close(fd);
+		return TCCCTL_EXIT_ERROR;
+	}
+	st = tcc_weights_create(&w, name, (size_t)sb.st_size, o);
+	if (st) {
+		close(fd);
+		return fail(st, "load");
+	}
+	st = tcc_weights_map_writable(w, &dst);
+	if (st) {
+		close(fd);
+		tcc_weights_close(w);
+		return fail(st, "load");
+	}
+	rc = read_all(fd, dst, (size_t)sb.st_size);
+	close(fd);
+	if (rc) {
+		fprintf(stderr, "tccctl weights load: reading %s: %s\n", path, strerror(-rc));
+		tcc_weights_close(w);	/* never sealed: the name and memory go */
+		return TCCCTL_EXIT_ERROR;
+	}
+	st = tcc_weights_seal(w);
+	if (st) {
+		tcc_weights_close(w);
+		return fail(st, "load");
+	}
+	tcc_weights_info_get(w, &info);
+	printf("loaded %s: %zu bytes (%s, %zu huge chunks)%s\n", name, info.size,
+	       tcc_weights_backing_str(info.backing), info.huge_chunks,
+	       o->resident ? ", resident" : "");
+	if (!o->resident) {
+		/* Nobody else holds it yet: keep it alive until told to stop. */
+		printf("holding %s until interrupted (use --resident to detach)\n", name);
+		fflush(stdout);
+		sigemptyset(&set);
+		sigaddset(&set, SIGINT);
+		sigaddset(&set, SIGTERM);
+		sigaddset(&set, SIGHUP);
+		sigprocmask(SIG_BLOCK, &set, NULL);
+		sigwait(&set, &sig);
+	}
+	tcc_weights_close(w);
+	return TCCCTL_EXIT_OK;
+}
+
+int tccctl_cmd_weights(int argc, char **argv)
+{
+	tcc_weights_options o = { .backend = TCC_WEIGHTS_AUTO, .mode = 0644 };
+	char *pos[3];
+	int npos = 0, i;
+	tcc_status st;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--resident")) {
+			o.resident = 1;
+		} else if (!strcmp(argv[i], "--mode") && i + 1 < argc) {
+			char *end;
+			unsigned long m = strtoul(argv[++i], &end, 8);
+
+			if (*end || m > 0777) {
+				fprintf(stderr, "tccctl weights: --mode wants octal 0..0777\n");
+				return TCCCTL_EXIT_USAGE;
+			}
+			o.mode = (unsigned int)m;
+		} else if (!strcmp(argv[i], "--backend") && i + 1 < argc) {
+			i++;
+			if (!strcmp(argv[i], "module"))
+				o.backend = TCC_WEIGHTS_MODULE;
+			else if (!strcmp(argv[i], "embedded"))
+				o.backend = TCC_WEIGHTS_EMBEDDED;
+			else {
+				fprintf(stderr, "tccctl weights: --backend module|embedded\n");
+				return TCCCTL_EXIT_USAGE;
+			}
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return TCCCTL_EXIT_OK;
+		} else if (argv[i][0] == '-' || npos == 3) {
+			usage(stderr);
+			return TCCCTL_EXIT_USAGE;
+		} else {
+			pos[npos++] = argv[i];
+		}
+	}
+	if (npos == 1 && !strcmp(pos[0], "list"))
+		return list(o.backend);
+	if (npos == 3 && !strcmp(pos[0], "load"))
+		return load(pos[1], pos[2], &o);
+	if (npos == 2 && !strcmp(pos[0], "unload")) {
+		st = tcc_weights_unload(o.backend, pos[1]);
+		if (st)
+			return fail(st, "unload");
+		printf("unloaded %s\n", pos[1]);
+		return TCCCTL_EXIT_OK;
+	}
+	usage(stderr);
+	return TCCCTL_EXIT_USAGE;
+}
