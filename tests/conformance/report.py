@@ -39,6 +39,8 @@ def main():
     for d, c in list(s["dirs"].items()) + [("total", s["total"])]:
         out.append(f"{d:18s} {c['total']:4d} tests: {c['pass']:4d} pass, {c['fail']:4d} fail, "
                    f"{c['unsupported']:4d} unsupported")
+    slow = sorted(s["tests"], key=lambda t: -t["seconds"])[:5]
+    out.append("slowest: " + ", ".join(f"{t['dir']}/{t['name']} {t['seconds']:.2f} s" for t in slow))
     for verdict in ("fail", "unsupported"):
         gs = groups(s["tests"], verdict)
         out.append("")

@@ -112,8 +112,8 @@ static void note_shape_mismatch(struct ctx *c, const tcc_tensor_info *info, cons
 		 info->name, got, want);
 }
 
-static int bind_inputs(struct ctx *c, tcc_model *m, const struct data_set *set,
-		       tcc_tensor *in, struct npy_array *arrays, int n_in)
+static int bind_inputs(struct ctx *c, tcc_model *m, const struct data_set *set, tcc_tensor *in,
+		       struct npy_array *arrays, const struct tensor_ref **in_refs, int n_in)
 {
 	for (int i = 0; i < n_in; i++) {
 		tcc_tensor_info info;
@@ -124,6 +124,7 @@ static int bind_inputs(struct ctx *c, tcc_model *m, const struct data_set *set,
 		if (!ref)
 			return verdict(c, V_FAIL, "model input %d '%s' is not a graph input of the test", i,
 				       info.name ? info.name : "(null)");
+		in_refs[i] = ref;
 		if (read_ref(c, ref, &arrays[i]))
 			return -1;
 		note_shape_mismatch(c, &info, &arrays[i]);
@@ -134,8 +135,9 @@ static int bind_inputs(struct ctx *c, tcc_model *m, const struct data_set *set,
 	return 0;
 }
 
+/* @when prefixes the reason ("" for the first run). */
 static int check_output(struct ctx *c, const tcc_tensor *got, const struct tensor_ref *ref,
-			const struct run_opts *o)
+			const struct run_opts *o, const char *when)
 {
 	struct npy_array want;
 	char g[160], w[160], msg[512];
@@ -143,31 +145,100 @@ static int check_output(struct ctx *c, const tcc_tensor *got, const struct tenso
 		return -1;
 	int rc = -1;
 	if ((int)got->dtype != ref->dtype) {
-		verdict(c, V_FAIL, "output '%s': dtype %s, expected %s", ref->name,
+		verdict(c, V_FAIL, "%soutput '%s': dtype %s, expected %s", when, ref->name,
 			onnx_dtype_name(got->dtype), onnx_dtype_name(ref->dtype));
 		goto out;
 	}
 	if (got->rank != want.rank || memcmp(got->dims, want.dims, sizeof(int64_t) * (size_t)want.rank)) {
 		format_dims(g, sizeof(g), got->rank < 0 || got->rank > TCC_MAX_RANK ? 0 : got->rank, got->dims);
 		format_dims(w, sizeof(w), want.rank, want.dims);
-		verdict(c, V_FAIL, "output '%s': shape %s (rank %d), expected %s", ref->name, g, got->rank, w);
+		verdict(c, V_FAIL, "%soutput '%s': shape %s (rank %d), expected %s", when, ref->name, g,
+			got->rank, w);
 		goto out;
 	}
 	if (want.count && !got->data) {
-		verdict(c, V_FAIL, "output '%s': data is NULL after a successful run", ref->name);
+		verdict(c, V_FAIL, "%soutput '%s': data is NULL after a successful run", when, ref->name);
 		goto out;
 	}
 	if (got->nbytes && got->nbytes < want.nbytes) {
-		verdict(c, V_FAIL, "output '%s': nbytes %zu < %zu needed", ref->name, got->nbytes, want.nbytes);
+		verdict(c, V_FAIL, "%soutput '%s': nbytes %zu < %zu needed", when, ref->name, got->nbytes,
+			want.nbytes);
 		goto out;
 	}
 	if (compare_values(ref->dtype, got->data, want.data, want.count, o->rtol, o->atol, msg, sizeof(msg))) {
-		verdict(c, V_FAIL, "output '%s': %s", ref->name, msg);
+		verdict(c, V_FAIL, "%soutput '%s': %s", when, ref->name, msg);
 		goto out;
 	}
 	rc = 0;
 out:
 	npy_free(&want);
+	return rc;
+}
+
+/* tcc_model_run must leave its inputs alone: compare them with a fresh read. */
+static int check_inputs_intact(struct ctx *c, const tcc_tensor *in, const struct tensor_ref **in_refs, int n_in)
+{
+	for (int i = 0; i < n_in; i++) {
+		struct npy_array fresh;
+		if (read_ref(c, in_refs[i], &fresh))
+			return -1;
+		int same = fresh.nbytes == in[i].nbytes && !memcmp(fresh.data, in[i].data, fresh.nbytes);
+		npy_free(&fresh);
+		if (!same)
+			return verdict(c, V_FAIL, "tcc_model_run modified its input '%s'", in_refs[i]->name);
+	}
+	return 0;
+}
+
+/*
+ * Runs the same model a second time, now into output buffers the caller owns
+ * (pre-filled with garbage): the results must be written in place and be
+ * right again.  Catches state kept between runs, e.g. an in-place kernel
+ * writing into an initializer or an arena that is assumed zeroed.
+ */
+static int rerun_into_caller_buffers(struct ctx *c, tcc_model *m, const struct data_set *set,
+				     const tcc_tensor *in, int n_in, const tcc_tensor *first,
+				     const struct tensor_ref **want, int n_out, const struct run_opts *o)
+{
+	tcc_tensor *out = calloc((size_t)n_out + 1, sizeof(*out));
+	void **mine = calloc((size_t)n_out + 1, sizeof(void *));
+	int rc = -1;
+	if (!out || !mine) {
+		verdict(c, V_FAIL, "runner out of memory");
+		goto out;
+	}
+	for (int i = 0; i < n_out; i++) {
+		size_t count = 1;
+		for (int d = 0; d < first[i].rank; d++)
+			count *= (size_t)first[i].dims[d];
+		out[i] = first[i];
+		out[i].nbytes = count * onnx_dtype_size(first[i].dtype);
+		out[i].data = mine[i] = malloc(out[i].nbytes ? out[i].nbytes : 1);
+		if (!mine[i]) {
+			verdict(c, V_FAIL, "runner out of memory");
+			goto out;
+		}
+		memset(mine[i], 0xa5, out[i].nbytes);
+	}
+	say(c->fd, "P second tcc_model_run into caller-owned outputs (data set %d)", set->index);
+	tcc_status st = tcc_model_run(m, in, n_in, out, n_out);
+	if (st != TCC_OK) {
+		api_error(c, st, "second tcc_model_run (caller-owned outputs)", set->index);
+		goto out;
+	}
+	rc = 0;
+	for (int i = 0; i < n_out && !rc; i++) {
+		if (out[i].data != mine[i])
+			rc = verdict(c, V_FAIL, "second run: tcc replaced the caller-owned buffer of output '%s'",
+				     want[i]->name);
+		else
+			rc = check_output(c, &out[i], want[i], o, "second run into caller-owned buffers: ");
+	}
+out:
+	for (int i = 0; mine && i < n_out; i++)
+		free(mine[i]);
+	free(mine);
+	free(out);
 	return rc;
 }
 
@@ -181,12 +252,13 @@ static int run_set(struct ctx *c, tcc_model *m, const struct data_set *set, cons
 	tcc_tensor *out = calloc((size_t)n_out + 1, sizeof(*out));
 	struct npy_array *arrays = calloc((size_t)n_in + 1, sizeof(*arrays));
 	const struct tensor_ref **want = calloc((size_t)n_out + 1, sizeof(*want));
+	const struct tensor_ref **in_refs = calloc((size_t)n_in + 1, sizeof(*in_refs));
 	int rc = -1;
-	if (!in || !out || !arrays || !want) {
+	if (!in || !out || !arrays || !want || !in_refs) {
 		verdict(c, V_FAIL, "runner out of memory");
 		goto out;
 	}
-	if (bind_inputs(c, m, set, in, arrays, n_in))
+	if (bind_inputs(c, m, set, in, arrays, in_refs, n_in))
 		goto out;
 	for (int i = 0; i < n_out; i++) {
 		tcc_tensor_info info;
@@ -211,7 +283,11 @@ static int run_set(struct ctx *c, tcc_model *m, const struct data_set *set, cons
 	say(c->fd, "P comparing outputs (data set %d)", set->index);
 	rc = 0;
 	for (int i = 0; i < n_out && !rc; i++)
-		rc = check_output(c, &out[i], want[i], o);
+		rc = check_output(c, &out[i], want[i], o, "");
+	if (!rc)
+		rc = check_inputs_intact(c, in, in_refs, n_in);
+	if (!rc)
+		rc = rerun_into_caller_buffers(c, m, set, in, n_in, out, want, n_out, o);
 out:
 	for (int i = 0; out && i < n_out; i++)
 		tcc_free(out[i].data);
@@ -221,6 +297,7 @@ out:
 	free(out);
 	free(arrays);
 	free(want);
+	free(in_refs);
 	return rc;
 }
 
