@@ -106,8 +106,11 @@ static const struct drm_ioctl_desc tcc_ioctls[] = {
 DEFINE_DRM_GEM_FOPS(tcc_fops);
 
 static const struct drm_driver tcc_drm_driver = {
-	/* No DRIVER_MODESET: only the render node is meant to be used. */
-	.driver_features = DRIVER_GEM | DRIVER_RENDER,
+	/*
+	 * No DRIVER_MODESET: only the render node is meant to be used.  Syncobjs
+	 * are the queues' fences (DRM_IOCTL_SYNCOBJ_*, issue 6).
+	 */
+	.driver_features = DRIVER_GEM | DRIVER_RENDER | DRIVER_SYNCOBJ | DRIVER_SYNCOBJ_TIMELINE,
 	.open = tcc_open,
 	.postclose = tcc_postclose,
 

@@ -32,3 +32,16 @@ $(BUILD)/tests/kmod/%_test: tests/kmod/%_test.c $(KMOD_TEST_DEPS)
 
 .PHONY: kmod-tests
 kmod-tests: $(KMOD_TEST_BINS)
+
+# tccctl for the guest, linked statically (tests/kmod/tccctl_test runs it).
+# If some subcommand needs a library that has no static archive, the link
+# fails softly and run.sh copies the dynamic build/bin/tccctl with its
+# shared libraries instead (slower to boot: libdnnl alone is 40 MB).
+KMOD_GUEST_TCCCTL := $(BUILD)/tests/kmod/guest/tccctl
+ifneq ($(wildcard $(KSELFTEST_DIR)/kselftest_harness.h),)
+TEST_BINS += $(KMOD_GUEST_TCCCTL)
+endif
+$(KMOD_GUEST_TCCCTL): $(tccctl_SRCS) tools/tccctl/tccctl.h $(LIB_A)
+	@mkdir -p $(@D)
+	@$(CC) $(KMOD_TEST_CFLAGS) -static -o $@ $(tccctl_SRCS) $(LIB_A) $(KMOD_LIB_LDLIBS) 2>$@.log || \
+	  { rm -f $@; echo "kmod: static tccctl did not link (see $@.log); the guest gets the dynamic one"; }

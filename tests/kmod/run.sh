@@ -28,7 +28,14 @@ done
 
 out=build/qemu/kmod
 mkdir -p "$out"
-reason=$(tests/qemu/boot.sh --out "$out" "${bins[@]}" 2>&1 >/dev/null)
+# tccctl goes in too, for tests/kmod/tccctl_test: static if it linked so.
+extra=()
+if [[ -x build/tests/kmod/guest/tccctl ]]; then
+	extra+=(--file build/tests/kmod/guest/tccctl:/bin/tccctl)
+elif [[ -x build/bin/tccctl ]]; then
+	extra+=(--dynamic build/bin/tccctl:/bin/tccctl)
+fi
+reason=$(tests/qemu/boot.sh --out "$out" "${extra[@]}" "${bins[@]}" 2>&1 >/dev/null)
 status=$?
 [[ -n $reason ]] && echo "# boot.sh: ${reason//$'\n'/ }"
 /usr/bin/python3 tests/qemu/ktap2tap.py "$out/results.log" "$out/console.log" "$status" "$reason" |

@@ -9,6 +9,9 @@
 #     --per-test SECS  limit per program inside the guest (default 60)
 #     --module NAME    extra in-tree module to load before tcc.ko (repeatable)
 #     --file SRC:DST   extra file copied into the guest (repeatable)
+#     --dynamic SRC:DST  a dynamically linked program (e.g. build/bin/tccctl:
+#                      /bin/tccctl) with every shared library ldd lists,
+#                      copied to the same paths in the guest (repeatable)
 #     --shell          interactive: console on this terminal, a busybox shell
 #                      after the programs ran (exit it to power off)
 #
@@ -28,7 +31,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 out=build/qemu timeout_s=170 per_test=60 shell=0
 modules=(drm_shmem_helper gpu-sched vgem)
-files=() progs=()
+files=() progs=() dynamic=()
 while (($#)); do
 	case $1 in
 	--out) out=$2; shift 2 ;;
@@ -36,6 +39,7 @@ while (($#)); do
 	--per-test) per_test=$2; shift 2 ;;
 	--module) modules+=("$2"); shift 2 ;;
 	--file) files+=("$2"); shift 2 ;;
+	--dynamic) dynamic+=("$2"); shift 2 ;;
 	--shell) shell=1; shift ;;
 	-*) echo "boot.sh: unknown option $1" >&2; exit 2 ;;
 	*) progs+=("$1"); shift ;;
@@ -76,6 +80,19 @@ done
 for f in "${files[@]}"; do
 	mkdir -p "$root/$(dirname "${f#*:}")" && cp "${f%%:*}" "$root/${f#*:}"
 done
+# Dynamic programs: the loader at its own path, every library flat in /lib
+# (the guest has no ld.so.cache; /init sets LD_LIBRARY_PATH=/lib).
+for d in "${dynamic[@]}"; do
+	src=${d%%:*} dst=${d#*:}
+	mkdir -p "$root/$(dirname "$dst")" "$root/lib" && cp "$src" "$root/$dst" || exit 1
+	while read -r lib; do
+		[[ -e $root/lib/$(basename "$lib") ]] || cp -L "$lib" "$root/lib/" || exit 1
+	done < <(ldd "$src" | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p')
+	loader=$(ldd "$src" | sed -n 's/^[[:space:]]*\(\/[^ ]*ld-linux[^ ]*\) .*/\1/p')
+	if [[ -n $loader && ! -e $root$loader ]]; then
+		mkdir -p "$root$(dirname "$loader")" && cp -L "$loader" "$root$loader" || exit 1
+	fi
+done
 
 cat > "$root/init" <<INIT
 #!/bin/busybox sh
@@ -92,7 +109,7 @@ for m in \$(cat /modules/order); do
 done
 insmod /modules/tcc.ko || fail "insmod tcc.ko"
 [ -e /sys/devices/platform/tcc/bo_count ] || fail "tcc.ko loaded but /sys/devices/platform/tcc/bo_count is missing"
-export TCC_KMOD_GUEST=1 PATH=/bin
+export TCC_KMOD_GUEST=1 PATH=/bin LD_LIBRARY_PATH=/lib
 cd /
 for t in /tests/*; do
 	[ -x "\$t" ] || continue
