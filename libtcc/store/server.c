@@ -203,7 +203,10 @@ static void conn_flush(struct store_conn *c)
 	if (!c->paused && uv_stream_get_write_queue_size(s) > srv->lim.max_conn_write_queue) {
 		c->paused = true;
 		uv_read_stop(s);
-		store_log(srv, 1, "client %" PRIu64 ": not reading its replies, pausing it", c->id);
+		/* Once per connection at the default level: a slow client is news, its every stall is not. */
+		store_log(srv, c->pause_logged ? 1 : 0, "client %" PRIu64 " %s: not reading its replies, pausing it",
+			  c->id, c->peer);
+		c->pause_logged = true;
 	}
 }
 

@@ -33,7 +33,7 @@ struct store_conn {
 	struct tcc_store_server *srv;
 	TAILQ_ENTRY(store_conn) all;
 	TAILQ_ENTRY(store_conn) dirty;	/* has replies not yet handed to the socket */
-	bool is_dirty, closing, paused;
+	bool is_dirty, closing, paused, pause_logged;
 	enum conn_proto proto;
 	uint64_t id;
 	struct store_buf in;	/* unparsed bytes of a partly received request */
