@@ -7,7 +7,7 @@
 Each model of tests/models/export.py is exported (opset 13, seeded random
 weights and inputs, PyTorch's outputs saved as the oracle) and run with
 `tcc-run model.onnx --input NAME=FILE.npy ... --output-dir DIR --threads T`.
-Three TAP results per model:
+Four TAP results per model:
 
   1. parity: max relative error of every output <= 1e-4, where
          rel_err(out, ref) = max|out - ref| / max(max|ref|, FLT_MIN)
@@ -18,6 +18,9 @@ Three TAP results per model:
      generated code) gives bitwise identical outputs.
   3. threads: --threads 1 agrees with --threads 2 within the same 1e-4 bound
      (a different split of a reduction may change the last bits, not more).
+  4. opt-level 0: the unfused reference path (--opt-level 0) is within 1e-4
+     of PyTorch too, so that fusion and codegen are judged against a path
+     that is itself right.
 
 The measured error of each model is printed in its TAP line.
 """
@@ -36,6 +39,8 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "models"))
 
 MAX_REL_ERR = 1e-4
 RUN_TIMEOUT_S = 120
+CHECKS = ("parity with PyTorch", "repeated run identical", "--threads 1 agrees with --threads 2",
+          "--opt-level 0 parity with PyTorch")
 
 
 class Tap:
@@ -67,11 +72,12 @@ def rel_err(out, ref):
     return float(np.max(np.abs(out - ref))) / scale if ref.size else 0.0
 
 
-def run_tcc(tcc_run, model_dir, meta, out_dir, threads):
+def run_tcc(tcc_run, model_dir, meta, out_dir, threads, extra=()):
     """Runs tcc-run; returns (outputs dict, seconds) or raises RuntimeError with its message."""
     shutil.rmtree(out_dir, ignore_errors=True)
     os.makedirs(out_dir)
-    cmd = [tcc_run, os.path.join(model_dir, "model.onnx"), "--output-dir", out_dir, "--threads", str(threads)]
+    cmd = [tcc_run, os.path.join(model_dir, "model.onnx"), "--output-dir", out_dir, "--threads", str(threads),
+           *extra]
     for i in meta["inputs"]:
         cmd += ["--input", f"{i['name']}={os.path.join(model_dir, 'inputs', i['name'] + '.npy')}"]
     t0 = time.monotonic()
@@ -119,8 +125,8 @@ def check_model(tap, tcc_run, out_root, name):
     except RuntimeError as e:
         tap.result(False, f"{name}: parity with PyTorch: {e}")
         # One cause, one failure: the checks that need a first run are skipped.
-        tap.skip(f"{name}: repeated run identical", "the first run failed")
-        tap.skip(f"{name}: --threads 1 agrees with --threads 2", "the first run failed")
+        for what in CHECKS[1:]:
+            tap.skip(f"{name}: {what}", "the first run failed")
         return
     ok, err, what = compare(runs["t2"], refs)
     tap.result(ok, f"{name}: parity with PyTorch: max rel err {err:.2e} {'<=' if ok else '>'} "
@@ -140,6 +146,13 @@ def check_model(tap, tcc_run, out_root, name):
                         f"{'<=' if ok1 else '>'} {MAX_REL_ERR:.0e}")
     except RuntimeError as e:
         tap.result(False, f"{name}: --threads 1 agrees with --threads 2: {e}")
+    try:
+        runs["o0"], _ = run_tcc(tcc_run, model_dir, meta, os.path.join(model_dir, "tcc-o0"), 2, ("--opt-level", "0"))
+        ok0, e0, _ = compare(runs["o0"], refs)
+        tap.result(ok0, f"{name}: --opt-level 0 (no fusion, no codegen) parity with PyTorch: max rel err "
+                        f"{e0:.2e} {'<=' if ok0 else '>'} {MAX_REL_ERR:.0e}")
+    except RuntimeError as e:
+        tap.result(False, f"{name}: --opt-level 0 parity with PyTorch: {e}")
     cache = os.environ.get("TCC_CACHE_DIR", "")
     entries = sum(len(files) for _, _, files in os.walk(cache)) if cache else 0
     tap.comment(f"{name}: {meta['covers']}")
@@ -156,21 +169,21 @@ def main():
     ap.add_argument("models", nargs="*")
     args = ap.parse_args()
     names = args.models or list(export.MODELS)
-    tap = Tap(3 * len(names))
+    tap = Tap(len(CHECKS) * len(names))
     t0 = time.monotonic()
     for name in names:
         if name not in export.MODELS:
-            for what in ("parity with PyTorch", "repeated run identical", "--threads 1 agrees with --threads 2"):
+            for what in CHECKS:
                 tap.result(False, f"{name}: {what}: no such model in tests/models/export.py")
             continue
         try:
             export.export(name, args.out)
         except Exception as e:  # the generator is ours: report and carry on with the others
-            for what in ("parity with PyTorch", "repeated run identical", "--threads 1 agrees with --threads 2"):
+            for what in CHECKS:
                 tap.result(False, f"{name}: {what}: export failed: {type(e).__name__}: {e}")
             continue
         if not os.access(args.tcc_run, os.X_OK):
-            for what in ("parity with PyTorch", "repeated run identical", "--threads 1 agrees with --threads 2"):
+            for what in CHECKS:
                 tap.result(False, f"{name}: {what}: {args.tcc_run} not built")
             continue
         check_model(tap, args.tcc_run, args.out, name)
