@@ -11,13 +11,22 @@
  *                   or an in-process thread pool without it.
  *
  * The backend is chosen once per process: tcc.ko's render node when it is
- * loaded, otherwise the embedded default.  TCC_QUEUE_BACKEND=embedded or
- * =kmod forces one.  Callers see the same API either way.
+ * loaded, otherwise the embedded default (TCC_DEVICE from <tcc/bo.h>
+ * decides as for buffers; TCC_QUEUE_BACKEND=embedded or =kmod forces one).
+ * Callers see the same API either way.  Jobs work on buffers of the queue
+ * device, tcc_queue_device(): with tcc.ko they are GEM objects the engines
+ * reach without a copy (the CPU executors map the same pages).
  *
+ *	tcc_device *dev;
+ *	tcc_bo *a, *b;
+ *	tcc_buf bufs[2];
  *	tcc_queue *q;
+ *	tcc_queue_device(&dev);
+ *	tcc_bo_create(dev, 4096, 0, &a); tcc_bo_create(dev, 4096, 0, &b);
+ *	tcc_buf_from_bo(a, &bufs[0]); tcc_buf_from_bo(b, &bufs[1]);
+ *	... fill bufs[0].ptr ...
  *	tcc_queue_create(TCC_ENGINE_SIM, TCC_PRIO_NORMAL, &q);
- *	tcc_buf bufs[2] = { tcc_buf_host(a, sizeof(a)), tcc_buf_host(b, sizeof(b)) };
- *	tcc_cmd cmd = { .op = TCC_CMD_COPY, .dst = 1, .src0 = 0, .size = sizeof(a) };
+ *	tcc_cmd cmd = { .op = TCC_CMD_COPY, .dst = 1, .src0 = 0, .size = 4096 };
  *	tcc_job job = { .cmds = &cmd, .ncmds = 1, .bufs = bufs, .nbufs = 2 };
  *	tcc_fence *f;
  *	tcc_queue_submit(q, &job, &f);
@@ -31,6 +40,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <tcc/bo.h>
 #include <tcc/status.h>
 
 #ifdef __cplusplus
@@ -77,10 +87,9 @@ typedef struct tcc_cmd {
 } tcc_cmd;
 
 /*
- * A buffer a job works on.  With tcc.ko it is a GEM handle on the process's
- * tcc render node (plus its mapping, for the caller's own use); embedded, it
- * is host memory.  tcc_buf_host() works for both backends only in embedded
- * mode; tcc_queue_buf_alloc() works everywhere.
+ * A buffer a job works on: fill it with tcc_buf_from_bo() (either backend).
+ * With tcc.ko the job uses the GEM handle; embedded, the host address.
+ * tcc_buf_host() describes plain host memory, for the embedded backend only.
  */
 typedef struct tcc_buf {
 	void *ptr;		/* host address (embedded) or CPU mapping */
@@ -114,9 +123,18 @@ typedef struct tcc_job {
 /* "kmod" or "embedded": the backend this process uses (opens it if needed). */
 const char *tcc_queue_backend(void);
 
-/* Allocate a buffer usable in jobs on either backend (zeroed, mapped). */
-tcc_status tcc_queue_buf_alloc(uint64_t size, tcc_buf *out);
-void tcc_queue_buf_free(tcc_buf *buf);
+/*
+ * The device the queues of this process submit to; create the jobs' buffers
+ * on it.  Owned by the library (do not close it).
+ */
+tcc_status tcc_queue_device(tcc_device **out);
+
+/*
+ * Describe @bo (a buffer of tcc_queue_device()) for a job; maps it.
+ * TCC_ERR_INVALID_ARG for a buffer of another tcc_device (GEM handles
+ * belong to one open file of the render node).
+ */
+tcc_status tcc_buf_from_bo(tcc_bo *bo, tcc_buf *out);
 
 tcc_status tcc_queue_create(tcc_engine engine, tcc_priority prio, tcc_queue **out);
 /* Waits for the queue's jobs to finish, then frees it.  NULL is a no-op. */

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <xf86drm.h>
+#include <linux/sync_file.h>
 #include <uapi/drm/tcc_drm.h>
 
 #include "common/error.h"
@@ -41,73 +42,18 @@ static int xioctl(unsigned long req, void *arg)
 	return rc < 0 ? -errno : 0;
 }
 
-/*
- * Finds tcc's render node by driver name.  TCC_RENDER_NODE overrides the
- * path (tests).  libtcc/dev will own this once it lands; until then the
- * queue backend opens the node itself.
- */
-tcc_status tcc_kmod_open(void)
+/* Uses the queue device's render node (libtcc/dev opened and checked it). */
+tcc_status tcc_kmod_open(int fd)
 {
-	const char *forced = getenv("TCC_RENDER_NODE");
-	char path[64];
+	struct drm_tcc_queue_destroy probe = { .queue_id = 0 };
 
-	for (int minor = 128; minor < 192 && drm_fd < 0; minor++) {
-		drmVersionPtr v;
-		int fd;
-
-		if (forced)
-			snprintf(path, sizeof(path), "%s", forced);
-		else
-			snprintf(path, sizeof(path), "/dev/dri/renderD%d", minor);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd >= 0) {
-			v = drmGetVersion(fd);
-			if (v && !strcmp(v->name, TCC_DRIVER_NAME))
-				drm_fd = fd;
-			else
-				close(fd);
-			drmFreeVersion(v);
-		}
-		if (forced)
-			break;
-	}
-	if (drm_fd < 0)
-		return tcc_set_error(TCC_ERR_NO_DEVICE, "no tcc render node (is tcc.ko loaded?)");
+	if (fd < 0)
+		return tcc_set_error(TCC_ERR_NO_DEVICE, "no tcc render node");
+	drm_fd = fd;
+	/* A tcc.ko without queues answers -EOPNOTSUPP; ours says there is no queue 0. */
+	if (xioctl(DRM_IOCTL_TCC_QUEUE_DESTROY, &probe) == -EOPNOTSUPP)
+		return tcc_set_error(TCC_ERR_UNSUPPORTED, "this tcc.ko has no device queues");
 	return TCC_OK;
-}
-
-tcc_status tcc_kmod_buf_alloc(uint64_t size, tcc_buf *out)
-{
-	struct drm_tcc_bo_create c = { .size = size };
-	struct drm_tcc_bo_info info = { 0 };
-	void *p;
-	int rc;
-
-	rc = xioctl(DRM_IOCTL_TCC_BO_CREATE, &c);
-	if (rc)
-		return tcc_set_errno(TCC_ERR_NO_MEMORY, -rc, "TCC_BO_CREATE %llu bytes",
-				     (unsigned long long)size);
-	info.handle = c.handle;
-	rc = xioctl(DRM_IOCTL_TCC_BO_INFO, &info);
-	p = rc ? MAP_FAILED : mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, drm_fd, info.mmap_offset);
-	if (p == MAP_FAILED) {
-		int err = rc ? -rc : errno;
-
-		drmCloseBufferHandle(drm_fd, c.handle);
-		return tcc_set_errno(TCC_ERR_IO, err, "mapping BO %u", c.handle);
-	}
-	memset(out, 0, sizeof(*out));
-	out->ptr = p;
-	out->size = size;
-	out->handle = c.handle;
-	return TCC_OK;
-}
-
-void tcc_kmod_buf_free(tcc_buf *buf)
-{
-	if (buf->ptr)
-		munmap(buf->ptr, buf->size);
-	drmCloseBufferHandle(drm_fd, buf->handle);
 }
 
 tcc_status tcc_kmod_queue_init(tcc_queue *q)
@@ -148,7 +94,7 @@ tcc_status tcc_kmod_submit(tcc_queue *q, const tcc_job *job, tcc_fence **fence_o
 	for (uint32_t i = 0; i < job->nbufs; i++) {
 		if (!job->bufs[i].handle)
 			return tcc_set_error(TCC_ERR_INVALID_ARG,
-					     "buffer %u is host memory; with tcc.ko use tcc_queue_buf_alloc()", i);
+					     "buffer %u is host memory; with tcc.ko use tcc_buf_from_bo()", i);
 		handles[i] = job->bufs[i].handle;
 	}
 	for (uint32_t i = 0; i < job->ndeps; i++) {
@@ -188,15 +134,22 @@ tcc_status tcc_kmod_submit(tcc_queue *q, const tcc_job *job, tcc_fence **fence_o
 	return TCC_OK;
 }
 
-/* After the fence signalled: the job's error from the kernel, cached. */
+/*
+ * After the fence signalled: the job's error is the sync_file's status
+ * (SYNC_IOC_FILE_INFO), which outlives the queue, unlike TCC_JOB_STATUS.
+ */
 static void fetch_result(tcc_fence *f)
 {
-	struct drm_tcc_job_status st = { .job_id = f->seqno };
-	int rc = xioctl(DRM_IOCTL_TCC_JOB_STATUS, &st);
+	struct sync_file_info info = { 0 };
+	int err;
 
+	if (ioctl(f->fd, SYNC_IOC_FILE_INFO, &info))
+		err = -errno;
+	else
+		err = info.status < 0 ? info.status : 0;
 	pthread_mutex_lock(&f->lock);
 	f->signalled = 1;
-	f->error = rc ? rc : st.error;
+	f->error = err;
 	pthread_mutex_unlock(&f->lock);
 }
 

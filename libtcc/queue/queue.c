@@ -2,34 +2,38 @@
 /* The public queue API: picks the backend once per process and dispatches. */
 #include "queue/queue_internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/error.h"
+#include "dev/dev_internal.h"
 
 static pthread_once_t backend_once = PTHREAD_ONCE_INIT;
 static enum tcc_qbackend backend;
 static tcc_status backend_status;
+static char backend_error[256];
+static tcc_device *queue_dev;
 
+/* Opens the queue device once; its kind decides the backend. */
 static void pick_backend(void)
 {
 	const char *want = getenv("TCC_QUEUE_BACKEND");
+	tcc_device_kind kind = TCC_DEVICE_AUTO;
 
-	if (want && !strcmp(want, "embedded")) {
+	if (want && !strcmp(want, "embedded"))
+		kind = TCC_DEVICE_EMBEDDED;
+	else if (want && !strcmp(want, "kmod"))
+		kind = TCC_DEVICE_MODULE;
+	backend_status = tcc_device_open(kind, &queue_dev);
+	if (backend_status == TCC_OK && tcc_device_backend(queue_dev) == TCC_DEVICE_MODULE) {
+		backend = TCC_QB_KMOD;
+		backend_status = tcc_kmod_open(tcc_device_drm_fd(queue_dev));
+	} else {
 		backend = TCC_QB_EMBEDDED;
-		return;
 	}
-	if (tcc_kmod_open() == TCC_OK) {
-		backend = TCC_QB_KMOD;
-		return;
-	}
-	if (want && !strcmp(want, "kmod")) {
-		/* Asked for the module explicitly: keep tcc_kmod_open()'s reason. */
-		backend_status = TCC_ERR_NO_DEVICE;
-		backend = TCC_QB_KMOD;
-		return;
-	}
-	backend = TCC_QB_EMBEDDED;
+	if (backend_status != TCC_OK)
+		snprintf(backend_error, sizeof(backend_error), "%s", tcc_last_error());
 }
 
 static tcc_status use_backend(enum tcc_qbackend *out)
@@ -37,7 +41,7 @@ static tcc_status use_backend(enum tcc_qbackend *out)
 	pthread_once(&backend_once, pick_backend);
 	*out = backend;
 	if (backend_status != TCC_OK)
-		return tcc_set_error(backend_status, "TCC_QUEUE_BACKEND=kmod but tcc.ko is not usable");
+		return tcc_set_error(backend_status, "queue device: %s", backend_error);
 	return TCC_OK;
 }
 
@@ -50,35 +54,40 @@ const char *tcc_queue_backend(void)
 	return b == TCC_QB_KMOD ? "kmod" : "embedded";
 }
 
-tcc_status tcc_queue_buf_alloc(uint64_t size, tcc_buf *out)
+tcc_status tcc_queue_device(tcc_device **out)
 {
 	enum tcc_qbackend b;
 	tcc_status st;
 
-	if (!out || !size)
-		return tcc_set_error(TCC_ERR_INVALID_ARG, "tcc_queue_buf_alloc: need a size and an output");
+	if (!out)
+		return tcc_set_error(TCC_ERR_INVALID_ARG, "tcc_queue_device: NULL output");
+	st = use_backend(&b);
+	*out = st == TCC_OK ? queue_dev : NULL;
+	return st;
+}
+
+tcc_status tcc_buf_from_bo(tcc_bo *bo, tcc_buf *out)
+{
+	enum tcc_qbackend b;
+	tcc_status st;
+	void *p;
+
+	if (!bo || !out)
+		return tcc_set_error(TCC_ERR_INVALID_ARG, "tcc_buf_from_bo: NULL argument");
 	st = use_backend(&b);
 	if (st != TCC_OK)
 		return st;
-	if (b == TCC_QB_KMOD)
-		return tcc_kmod_buf_alloc(size, out);
+	if (b == TCC_QB_KMOD && bo->dev != queue_dev)
+		return tcc_set_error(TCC_ERR_INVALID_ARG,
+				     "buffer belongs to another tcc_device; create it on tcc_queue_device()");
+	st = tcc_bo_map(bo, &p);
+	if (st != TCC_OK)
+		return st;
 	memset(out, 0, sizeof(*out));
-	out->ptr = calloc(1, size);
-	if (!out->ptr)
-		return tcc_set_error(TCC_ERR_NO_MEMORY, "buffer of %llu bytes", (unsigned long long)size);
-	out->size = size;
+	out->ptr = p;
+	out->size = tcc_bo_size(bo);
+	out->handle = b == TCC_QB_KMOD ? tcc_bo_gem_handle(bo) : 0;
 	return TCC_OK;
-}
-
-void tcc_queue_buf_free(tcc_buf *buf)
-{
-	if (!buf)
-		return;
-	if (buf->handle)
-		tcc_kmod_buf_free(buf);
-	else
-		free(buf->ptr);
-	memset(buf, 0, sizeof(*buf));
 }
 
 tcc_status tcc_queue_create(tcc_engine engine, tcc_priority prio, tcc_queue **out)

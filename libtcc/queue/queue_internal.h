@@ -56,10 +56,8 @@ void tcc_emb_queue_fini(tcc_queue *q);
 tcc_status tcc_emb_executor_run(void);
 void tcc_emb_executor_stop(void);
 
-/* kmod.c: the tcc.ko backend; tcc_kmod_open() fails when the module is absent. */
-tcc_status tcc_kmod_open(void);
-tcc_status tcc_kmod_buf_alloc(uint64_t size, tcc_buf *out);
-void tcc_kmod_buf_free(tcc_buf *buf);
+/* kmod.c: the tcc.ko backend, on the queue device's DRM fd. */
+tcc_status tcc_kmod_open(int drm_fd);
 tcc_status tcc_kmod_queue_init(tcc_queue *q);
 void tcc_kmod_queue_fini(tcc_queue *q);
 tcc_status tcc_kmod_submit(tcc_queue *q, const tcc_job *job, tcc_fence **fence_out);

@@ -445,7 +445,7 @@ TEST_F(queue, syncobj_out_and_in_fences)
 	uint32_t empty;
 	ASSERT_EQ(drmSyncobjCreate(self->fd, 0, &empty), 0);
 	s.in_fences = (uintptr_t)&empty;
-	EXPECT_EQ(qioctl(self->fd, DRM_IOCTL_TCC_SUBMIT, &s), -ENOENT);
+	EXPECT_EQ(qioctl(self->fd, DRM_IOCTL_TCC_SUBMIT, &s), -EINVAL);
 	uint32_t bogus = 4242;
 	s.in_fences = (uintptr_t)&bogus;
 	EXPECT_EQ(qioctl(self->fd, DRM_IOCTL_TCC_SUBMIT, &s), -ENOENT);

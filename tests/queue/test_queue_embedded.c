@@ -38,7 +38,38 @@ static void submit_wait(tcc_queue *q, const tcc_cmd *cmds, uint32_t ncmds, tcc_b
 
 static void backend_is_embedded(void **state)
 {
+	tcc_device *dev;
+
 	assert_string_equal(tcc_queue_backend(), "embedded");
+	assert_int_equal(tcc_queue_device(&dev), TCC_OK);
+	assert_int_equal(tcc_device_backend(dev), TCC_DEVICE_EMBEDDED);
+}
+
+/* Buffers of the queue device work in jobs on the embedded backend too. */
+static void device_buffers_work_in_jobs(void **state)
+{
+	tcc_device *dev;
+	tcc_bo *bo[2];
+	tcc_buf bufs[2];
+	tcc_queue *q;
+
+	assert_int_equal(tcc_queue_device(&dev), TCC_OK);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(tcc_bo_create(dev, 4096, 0, &bo[i]), TCC_OK);
+		assert_int_equal(tcc_buf_from_bo(bo[i], &bufs[i]), TCC_OK);
+		assert_non_null(bufs[i].ptr);
+		assert_int_equal(bufs[i].size, 4096);
+		assert_int_equal(bufs[i].handle, 0);
+	}
+	memset(bufs[0].ptr, 0x3c, 4096);
+	assert_int_equal(tcc_queue_create(TCC_ENGINE_CPU, TCC_PRIO_NORMAL, &q), TCC_OK);
+	tcc_cmd copy = { .op = TCC_CMD_COPY, .dst = 1, .src0 = 0, .size = 4096 };
+	submit_wait(q, &copy, 1, bufs, 2);
+	assert_memory_equal(bufs[0].ptr, bufs[1].ptr, 4096);
+	tcc_queue_destroy(q);
+	tcc_bo_free(bo[0]);
+	tcc_bo_free(bo[1]);
+	assert_int_equal(tcc_buf_from_bo(NULL, &bufs[0]), TCC_ERR_INVALID_ARG);
 }
 
 static void every_command_computes_on_both_engines(void **state)
@@ -314,6 +345,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(backend_is_embedded),
+		cmocka_unit_test(device_buffers_work_in_jobs),
 		cmocka_unit_test(every_command_computes_on_both_engines),
 		cmocka_unit_test(bad_input_is_refused_with_a_message),
 		cmocka_unit_test(dependency_across_queues_orders_jobs),

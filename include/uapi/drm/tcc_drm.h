@@ -203,8 +203,8 @@ struct drm_tcc_queue_destroy {
  * @nin_fences: in: 0..DRM_TCC_MAX_IN_FENCES
  * @in_fences: in: user pointer to __u32[@nin_fences] syncobj handles (or
  *             sync_file fds with FENCE_FD_IN); the job runs after their
- *             fences signal (-ENOENT for a bad handle or an empty syncobj,
- *             -EINVAL for an fd that is not a sync_file)
+ *             fences signal (-ENOENT for an unknown syncobj, -EINVAL for
+ *             a syncobj without a fence or an fd that is not a sync_file)
  * @out_fence: in: syncobj whose fence is replaced by the job's, or 0
  * @out_fence_fd: out: sync_file fd with FENCE_FD_OUT (poll() it), else -1
  * @job_id: out: for DRM_IOCTL_TCC_JOB_STATUS
