@@ -77,10 +77,20 @@ static int bench(int64_t M, int64_t K, int64_t N)
 		return 1;
 	}
 	TIME_IT(tcc_dnnl_op_run(op, a, NULL, c, NULL), t_mm, m_mm);
+	/* bf16 (opt-in in tcc: not within fp32 parity) where the CPU has it. */
+	double t_bf = 0, m_bf = 0;	/* m_bf: median, unused: best is the ceiling */
+	tcc_dnnl_op *bop;
+	d.bf16 = true;
+	if (tcc_dnnl_has_bf16() && tcc_dnnl_matmul_create(&bop, &d) == TCC_OK) {
+		TIME_IT(tcc_dnnl_op_run(bop, a, NULL, c, NULL), t_bf, m_bf);
+		(void)m_bf;
+		tcc_dnnl_op_free(bop);
+	}
 	printf("{\"M\": %lld, \"K\": %lld, \"N\": %lld, \"sgemm_gflops\": %.1f, \"matmul_gflops\": %.1f, "
-	       "\"sgemm_gflops_median\": %.1f, \"matmul_gflops_median\": %.1f, \"matmul_impl\": \"%s\"}\n",
+	       "\"sgemm_gflops_median\": %.1f, \"matmul_gflops_median\": %.1f, \"bf16_matmul_gflops\": %.1f, "
+	       "\"matmul_impl\": \"%s\"}\n",
 	       (long long)M, (long long)K, (long long)N, flop / t_sgemm / 1e9, flop / t_mm / 1e9,
-	       flop / m_sgemm / 1e9, flop / m_mm / 1e9, tcc_dnnl_op_impl(op));
+	       flop / m_sgemm / 1e9, flop / m_mm / 1e9, t_bf > 0 ? flop / t_bf / 1e9 : 0.0, tcc_dnnl_op_impl(op));
 	tcc_dnnl_op_free(op);
 	free(a), free(b), free(c);
 	return 0;

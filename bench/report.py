@@ -86,9 +86,11 @@ def main():
             parts.append("%s %s" % (label, fmt(g / (v / 1e3) if v else None, "%.0f")))
         print("  %-9s (%.2f GFLOP): %s" % (m, g, ", ".join(parts)))
     for p in peaks:
-        print("  oneDNN %dx%dx%d: sgemm %.0f, matmul (prepacked) %.0f GFLOP/s best; median %.0f / %.0f [%s]" %
+        bf = p.get("bf16_matmul_gflops") or 0
+        print("  oneDNN %dx%dx%d: sgemm %.0f, matmul (prepacked) %.0f GFLOP/s best; median %.0f / %.0f [%s]%s" %
               (p["M"], p["K"], p["N"], p["sgemm_gflops"], p["matmul_gflops"], p.get("sgemm_gflops_median", 0),
-               p.get("matmul_gflops_median", 0), p.get("matmul_impl", "")))
+               p.get("matmul_gflops_median", 0), p.get("matmul_impl", ""),
+               "; bf16 matmul %.0f" % bf if bf else ""))
 
     comp = [r for r in rows if r.get("runtime", "").startswith("tcc_compile")]
     if comp:

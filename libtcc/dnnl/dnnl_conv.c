@@ -88,7 +88,7 @@ static dnnl_status_t make_pd(dnnl_primitive_desc_t *pd, const tcc_dnnl_conv_desc
 	dnnl_memory_desc_t wei, bias;
 	dnnl_status_t st;
 
-	dnnl_memory_desc_init_by_tag(&wei, g->wei_nd, g->wei, dnnl_f32, dnnl_format_tag_any);
+	dnnl_memory_desc_init_by_tag(&wei, g->wei_nd, g->wei, d->bf16 ? dnnl_bf16 : dnnl_f32, dnnl_format_tag_any);
 	dnnl_memory_desc_init_by_tag(&bias, 1, g->bias, dnnl_f32, dnnl_x);
 	if (d->transposed) {
 		dnnl_deconvolution_desc_t cd;
@@ -134,7 +134,10 @@ static tcc_status choose_layouts(const tcc_dnnl_conv_desc *d, const conv_geom *g
 	int add_index;
 	tcc_status ts;
 
+	dnnl_data_type_t src_dt = d->bf16 ? dnnl_bf16 : dnnl_f32;
+
 	tcc_dnnl_plain_md(&plain_src, 4, g->src);
+	tcc_dnnl_md_set_dt(&plain_src, src_dt);
 	dnnl_memory_desc_init_by_tag(&any, 4, g->dst, dnnl_f32, dnnl_format_tag_any);
 	/* Post-ops influence the choice only a little; decide without the add,
 	 * whose operand layout is what is being decided. */
@@ -147,12 +150,13 @@ static tcc_status choose_layouts(const tcc_dnnl_conv_desc *d, const conv_geom *g
 
 	if (d->src_from) {
 		*src = d->src_from->user_dst_md;
+		tcc_dnnl_md_set_dt(src, src_dt);	/* bf16: converted at the input edge */
 		if (src->ndims != 4 || memcmp(src->dims, g->src, sizeof(dnnl_dim_t) * 4)) {
 			dnnl_primitive_attr_destroy(attr);
 			return tcc_set_error(TCC_ERR_INVALID_ARG, "dnnl conv: src_from's dst shape differs from N,C,H,W");
 		}
 	} else {
-		dnnl_memory_desc_init_by_tag(src, 4, g->src, dnnl_f32, dnnl_format_tag_any);
+		dnnl_memory_desc_init_by_tag(src, 4, g->src, src_dt, dnnl_format_tag_any);
 	}
 	dnnl_status_t st = make_pd(&pd, d, g, src, &any, attr, engine);
 	if (st == dnnl_success && !d->src_from) {
@@ -192,6 +196,9 @@ tcc_status tcc_dnnl_conv_create(tcc_dnnl_op **out, const tcc_dnnl_conv_desc *d)
 		return tcc_set_error(TCC_ERR_INVALID_ARG, "dnnl conv: NULL argument");
 	if ((ts = geometry(d, &g)) != TCC_OK || (ts = tcc_dnnl_engine(&engine)) != TCC_OK)
 		return ts;
+	if (d->bf16 && !tcc_dnnl_has_bf16())
+		return tcc_set_error(TCC_ERR_UNSUPPORTED, "dnnl conv: no native bf16 on this CPU (oneDNN ISA %s)",
+				     tcc_dnnl_isa());
 	if ((ts = choose_layouts(d, &g, engine, &src, &dst)) != TCC_OK)
 		return ts;
 	/* The final primitive, with the whole post-op chain; the residual is
@@ -219,7 +226,7 @@ tcc_status tcc_dnnl_conv_create(tcc_dnnl_op **out, const tcc_dnnl_conv_desc *d)
 	}
 	tcc_dnnl_plain_md(&plain_src, 4, g.src);
 	tcc_dnnl_plain_md(&plain_dst, 4, g.dst);
-	ts = tcc_dnnl_op_finish(op, pd, d->src_from ? NULL : &plain_src,
+	ts = tcc_dnnl_op_finish(op, pd, d->src_from ? &d->src_from->user_dst_md : &plain_src,
 				d->keep_blocked_output ? NULL : &plain_dst, add_index, false, d->bias != NULL);
 out:
 	if (pd)

@@ -520,6 +520,36 @@ void tcc_dnnl_set_threads(int n)
 	omp_set_num_threads(n > 0 ? n : omp_get_num_procs());
 }
 
+bool tcc_dnnl_has_bf16(void)
+{
+	dnnl_cpu_isa_t isa = dnnl_get_effective_cpu_isa();
+
+	return (isa & dnnl_cpu_isa_avx512_core_bf16) == dnnl_cpu_isa_avx512_core_bf16;
+}
+
+const char *tcc_dnnl_isa(void)
+{
+	switch (dnnl_get_effective_cpu_isa()) {
+	case dnnl_cpu_isa_sse41: return "sse41";
+	case dnnl_cpu_isa_avx: return "avx";
+	case dnnl_cpu_isa_avx2: return "avx2";
+	case dnnl_cpu_isa_avx2_vnni: return "avx2_vnni";
+	case dnnl_cpu_isa_avx512_mic: return "avx512_mic";
+	case dnnl_cpu_isa_avx512_mic_4ops: return "avx512_mic_4ops";
+	case dnnl_cpu_isa_avx512_core: return "avx512_core";
+	case dnnl_cpu_isa_avx512_core_vnni: return "avx512_core_vnni";
+	case dnnl_cpu_isa_avx512_core_bf16: return "avx512_core_bf16";
+	case dnnl_cpu_isa_avx512_core_amx: return "avx512_core_amx";
+	default: return "other";
+	}
+}
+
+void tcc_dnnl_md_set_dt(dnnl_memory_desc_t *md, dnnl_data_type_t dt)
+{
+	/* Strides and blocking are in elements, so only the type changes. */
+	md->data_type = dt;
+}
+
 const char *tcc_dnnl_version(void)
 {
 	static char buf[32];

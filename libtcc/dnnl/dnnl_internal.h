@@ -82,6 +82,9 @@ tcc_status tcc_dnnl_prepack(const void *data, const dnnl_memory_desc_t *from,
 tcc_status tcc_dnnl_edge_init(tcc_dnnl_edge *e, const dnnl_memory_desc_t *from,
 			      const dnnl_memory_desc_t *to, bool own_to);
 
+/* Same layout, other element type (f32 <-> bf16 at bf16 ops' edges). */
+void tcc_dnnl_md_set_dt(dnnl_memory_desc_t *md, dnnl_data_type_t dt);
+
 /* Plain dense row-major md of @ndims @dims. */
 void tcc_dnnl_plain_md(dnnl_memory_desc_t *md, int ndims, const dnnl_dim_t *dims);
 

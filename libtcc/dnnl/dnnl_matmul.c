@@ -53,6 +53,11 @@ tcc_status tcc_dnnl_matmul_create(tcc_dnnl_op **out, const tcc_dnnl_matmul_desc 
 		return tcc_set_error(TCC_ERR_INVALID_ARG, "dnnl matmul: NULL argument");
 	if ((ts = check_desc(d, &b_batch)) != TCC_OK || (ts = tcc_dnnl_engine(&engine)) != TCC_OK)
 		return ts;
+	if (d->bf16 && !tcc_dnnl_has_bf16())
+		return tcc_set_error(TCC_ERR_UNSUPPORTED, "dnnl matmul: no native bf16 on this CPU (oneDNN ISA %s)",
+				     tcc_dnnl_isa());
+	if (d->bf16 && !d->weights)
+		return tcc_set_error(TCC_ERR_UNSUPPORTED, "dnnl matmul: bf16 needs constant weights");
 
 	float alpha = d->alpha == 0.0f ? 1.0f : d->alpha;
 	/* A weight shared by the whole batch: fold the batch into M so oneDNN
@@ -71,10 +76,16 @@ tcc_status tcc_dnnl_matmul_create(tcc_dnnl_op **out, const tcc_dnnl_matmul_desc 
 	tcc_dnnl_plain_md(&bias_md, nd, bdims);
 	if (d->weights) {
 		/* format any: let oneDNN choose the blocked layout it computes fastest on. */
-		dnnl_memory_desc_init_by_tag(&wei_md, nd, wei_user_md.dims, dnnl_f32, dnnl_format_tag_any);
+		dnnl_memory_desc_init_by_tag(&wei_md, nd, wei_user_md.dims, d->bf16 ? dnnl_bf16 : dnnl_f32,
+					     dnnl_format_tag_any);
 	} else {
 		wei_md = wei_user_md;
 	}
+	/* bf16: the primitive reads A as bf16; the caller's f32 A goes through
+	 * an input edge (tcc_dnnl_op_finish sees the two layouts differ). */
+	dnnl_memory_desc_t prim_src_md = src_md;
+	if (d->bf16)
+		tcc_dnnl_md_set_dt(&prim_src_md, dnnl_bf16);
 
 	ts = tcc_dnnl_make_attr(&attr, &d->post, &dst_md, &add_index);
 	if (ts != TCC_OK)
@@ -93,7 +104,7 @@ tcc_status tcc_dnnl_matmul_create(tcc_dnnl_op **out, const tcc_dnnl_matmul_desc 
 			goto out;
 		}
 	}
-	dnnl_status_t st = dnnl_matmul_desc_init(&mm, &src_md, &wei_md, d->bias ? &bias_md : NULL, &dst_md);
+	dnnl_status_t st = dnnl_matmul_desc_init(&mm, &prim_src_md, &wei_md, d->bias ? &bias_md : NULL, &dst_md);
 	if (st == dnnl_success)
 		st = dnnl_primitive_desc_create(&pd, &mm, attr, engine, NULL);
 	if (st != dnnl_success) {
