@@ -11,15 +11,16 @@
 # `tests/conformance/run.sh 'node/test_conv*'`.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-out=build/conformance
-runner=build/tests/conformance/runner
+b=${BUILD:-build}	# the Makefile's BUILD, for out-of-tree builds
+out=$b/conformance
+runner=$b/tests/conformance/runner
 
 # The harness's own comparison and readers first: a suite is only as good as its judge.
-if [[ -x build/tests/conformance/selftest ]]; then
-	CMOCKA_MESSAGE_OUTPUT=TAP build/tests/conformance/selftest
+if [[ -x $b/tests/conformance/selftest ]]; then
+	CMOCKA_MESSAGE_OUTPUT=TAP "$b/tests/conformance/selftest"
 else
 	echo "1..1"
-	echo "not ok 1 - conformance self-test build/tests/conformance/selftest not built"
+	echo "not ok 1 - conformance self-test $b/tests/conformance/selftest not built"
 fi
 if [[ ! -x $runner ]]; then
 	echo "1..1"
@@ -35,7 +36,7 @@ if [[ ! -s $out/manifest.tsv || tests/conformance/convert.py -nt $out/manifest.t
 	fi
 fi
 # Compiled kernels are cached per checkout, not in the user's home.
-export TCC_CACHE_DIR=${TCC_CACHE_DIR:-$PWD/$out/cache}
+export TCC_CACHE_DIR=${TCC_CACHE_DIR:-$(realpath -m "$out/cache")}
 
 "$runner" --manifest "$out/manifest.tsv" --summary "$out/summary.json" --log "$out/runner.log" \
 	--jobs "${TCC_CONFORMANCE_JOBS:-$(nproc)}" --timeout "${TCC_CONFORMANCE_TIMEOUT:-60}" \

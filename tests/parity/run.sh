@@ -6,7 +6,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 # A fresh compile cache: the first run of each model compiles, the second is a cache hit.
-export TCC_CACHE_DIR=$PWD/build/parity/cache
+b=${BUILD:-build}	# the Makefile's BUILD, for out-of-tree builds
+export TCC_CACHE_DIR=$(realpath -m "$b/parity/cache")
 rm -rf "$TCC_CACHE_DIR"
 mkdir -p "$TCC_CACHE_DIR"
-exec /usr/bin/python3 tests/parity/parity.py "$@"
+exec /usr/bin/python3 tests/parity/parity.py --tcc-run "$b/bin/tcc-run" --out "$b/parity" "$@"
