@@ -38,6 +38,22 @@ fi
 # Compiled kernels are cached per checkout, not in the user's home.
 export TCC_CACHE_DIR=${TCC_CACHE_DIR:-$(realpath -m "$out/cache")}
 
+# The runner's isolation: an injected crash, hang and silent exit must each be
+# a failure naming the test and the phase, and the runner must carry on.
+iso=$(TCC_CONFORMANCE_INJECT='crash:node/test_abs,hang:node/test_acos,exit:node/test_add' \
+	"$runner" --manifest "$out/manifest.tsv" --summary /dev/null --log /dev/null --jobs 2 \
+	--timeout 2 --no-target node/test_abs node/test_acos node/test_add node/test_relu 2>&1)
+echo "1..1"
+if grep -qx 'not ok 1 - node/test_abs: crashed with Segmentation fault during injected crash' <<<"$iso" &&
+	grep -qx 'not ok 2 - node/test_acos: timed out after 2 s during injected hang' <<<"$iso" &&
+	grep -qx 'not ok 3 - node/test_add: exited with status 3 during injected exit without a verdict' <<<"$iso" &&
+	grep -qE '^(ok|not ok) 4 - node/test_relu' <<<"$iso"; then
+	echo "ok 1 - runner isolation: injected crash, hang and silent exit are failures naming test and phase"
+else
+	echo "not ok 1 - runner isolation: injected faults were not reported as expected"
+	sed 's/^/    /' <<<"$iso"
+fi
+
 "$runner" --manifest "$out/manifest.tsv" --summary "$out/summary.json" --log "$out/runner.log" \
 	--jobs "${TCC_CONFORMANCE_JOBS:-$(nproc)}" --timeout "${TCC_CONFORMANCE_TIMEOUT:-60}" \
 	--budget "${TCC_CONFORMANCE_BUDGET:-540}" "$@"

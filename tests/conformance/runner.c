@@ -82,6 +82,35 @@ static void set_result(struct result *r, enum outcome o, const char *reason, dou
 	r->seconds = secs;
 }
 
+/*
+ * Fault injection for run.sh's check of this runner's isolation:
+ * TCC_CONFORMANCE_INJECT="crash:GLOB,hang:GLOB,exit:GLOB" makes the child of a
+ * matching test crash, hang or exit without a verdict instead of running it.
+ */
+static void inject_fault(const struct conf_test *t, int fd)
+{
+	const char *spec = getenv("TCC_CONFORMANCE_INJECT");
+	char full[512], buf[1024], *save = NULL;
+	if (!spec)
+		return;
+	snprintf(full, sizeof(full), "%s/%s", t->dir, t->name);
+	snprintf(buf, sizeof(buf), "%s", spec);
+	for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *glob = strchr(tok, ':');
+		if (!glob || fnmatch(glob + 1, full, 0))
+			continue;
+		*glob = '\0';
+		dprintf(fd, "P injected %s\n", tok);
+		if (!strcmp(tok, "crash"))
+			raise(SIGSEGV);
+		if (!strcmp(tok, "hang"))
+			for (;;)
+				pause();
+		if (!strcmp(tok, "exit"))
+			_exit(3);
+	}
+}
+
 static void child_main(const struct config *cfg, const struct conf_test *t, int fd, int log_fd)
 {
 	setpgid(0, 0);
@@ -96,6 +125,7 @@ static void child_main(const struct config *cfg, const struct conf_test *t, int 
 		struct rlimit rl = { .rlim_cur = (rlim_t)cfg->mem_mb << 20, .rlim_max = (rlim_t)cfg->mem_mb << 20 };
 		setrlimit(RLIMIT_AS, &rl);
 	}
+	inject_fault(t, fd);
 	run_test(t, &cfg->run, fd);
 	fflush(NULL);
 	_exit(0);
