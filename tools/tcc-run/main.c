@@ -287,7 +287,8 @@ int main(int argc, char **argv)
 	int ni = tcc_model_num_inputs(m), no = tcc_model_num_outputs(m);
 	tcc_tensor in[MAX_IO], out[MAX_IO];
 	tcc_tensor_info info;
-	uint64_t rng = seed * 0x9e3779b97f4a7c15ULL + 1;
+	/* Hash the seed so nearby seeds do not give shifted copies of one stream. */
+	uint64_t rng = rng_next(&seed) ^ 0x6a09e667f3bcc909ULL;
 
 	if (ni > MAX_IO || no > MAX_IO) {
 		fprintf(stderr, "tcc-run: more than %d inputs or outputs\n", MAX_IO);
