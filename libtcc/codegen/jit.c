@@ -338,7 +338,7 @@ static tcc_status run_compiler(const char *cc, char *const *extra, int n_extra, 
 static tcc_status build_entry(const char *dir, const char *hex, const char *entry, const char *source,
 			      const char *cc, char *const *extra, int n_extra, bool keep_source)
 {
-	char c_tmp[PATH_MAX], so_tmp[PATH_MAX], c_keep[PATH_MAX];
+	char c_tmp[PATH_MAX + 64], so_tmp[PATH_MAX + 64], c_keep[PATH_MAX + 64];
 	unsigned int uniq = atomic_fetch_add(&tmp_counter, 1);
 	tcc_status ts;
 
@@ -376,6 +376,15 @@ static tcc_status load_module(tcc_jit_module *m, const char *const *symbols, siz
 	m->handle = dlopen(m->path, RTLD_NOW | RTLD_LOCAL);
 	if (!m->handle)
 		return tcc_set_error(TCC_ERR_COMPILE, "jit: dlopen %s: %s", m->path, dlerror());
+	/*
+	 * A module built with -fopenmp may be what brought libgomp into the
+	 * process.  Its worker threads outlive the parallel region; if the
+	 * last dlclose() unmapped libgomp under them they would crash.  Pin
+	 * it (RTLD_NOLOAD: only if already loaded; NODELETE: never unmapped).
+	 */
+	void *gomp = dlopen("libgomp.so.1", RTLD_LAZY | RTLD_NOLOAD | RTLD_NODELETE);
+	if (gomp)
+		dlclose(gomp);
 	for (size_t i = 0; i < n; i++) {
 		void *p = dlsym(m->handle, symbols[i]);
 
@@ -423,7 +432,8 @@ tcc_status tcc_jit_compile(tcc_jit_module **out, const char *c_source, const cha
 		if ((ts = mkdir_p(dir)) != TCC_OK)
 			return ts;
 	}
-	snprintf(entry, sizeof(entry), "%s/%s.so", dir, hex);
+	if (snprintf(entry, sizeof(entry), "%s/%s.so", dir, hex) >= (int)sizeof(entry))
+		return tcc_set_error(TCC_ERR_IO, "jit: cache path too long: %s", dir);
 	if (!(m = calloc(1, sizeof(*m))) || !(m->path = strdup(entry))) {
 		free(m);
 		return tcc_set_error(TCC_ERR_NO_MEMORY, "jit: out of memory");
@@ -454,7 +464,7 @@ tcc_status tcc_jit_compile(tcc_jit_module **out, const char *c_source, const cha
 		if (verbose)
 			fprintf(stderr, "tcc jit: cache hit %s\n", entry);
 		if (keep) {
-			char c_keep[PATH_MAX];
+			char c_keep[PATH_MAX + 64];
 
 			snprintf(c_keep, sizeof(c_keep), "%s/%s.c", dir, hex);
 			if (access(c_keep, F_OK) != 0)

@@ -183,7 +183,7 @@ static tcc_status choose_layouts(const tcc_dnnl_conv_desc *d, const conv_geom *g
 
 tcc_status tcc_dnnl_conv_create(tcc_dnnl_op **out, const tcc_dnnl_conv_desc *d)
 {
-	dnnl_engine_t engine;
+	dnnl_engine_t engine = NULL;
 	dnnl_memory_desc_t src, dst, plain_src, plain_dst, wei_user, bias_user;
 	dnnl_primitive_attr_t attr = NULL;
 	dnnl_primitive_desc_t pd = NULL;

@@ -68,7 +68,7 @@ void tcc_dnnl_plain_md(dnnl_memory_desc_t *md, int ndims, const dnnl_dim_t *dims
 
 tcc_status tcc_dnnl_op_alloc(tcc_dnnl_op **out, const char *what)
 {
-	dnnl_engine_t engine;
+	dnnl_engine_t engine = NULL;
 	tcc_status ts = tcc_dnnl_engine(&engine);
 
 	if (ts != TCC_OK)
@@ -173,7 +173,7 @@ static void *alloc_for(const dnnl_memory_desc_t *md)
 
 static tcc_status reorder_once(dnnl_memory_t from, dnnl_memory_t to)
 {
-	dnnl_engine_t engine;
+	dnnl_engine_t engine = NULL;
 	dnnl_primitive_desc_t pd = NULL;
 	dnnl_primitive_t prim = NULL;
 	dnnl_stream_t stream = NULL;
@@ -210,7 +210,7 @@ static tcc_status reorder_once(dnnl_memory_t from, dnnl_memory_t to)
 tcc_status tcc_dnnl_prepack(const void *data, const dnnl_memory_desc_t *from,
 			    const dnnl_memory_desc_t *to, void **buf, dnnl_memory_t *mem)
 {
-	dnnl_engine_t engine;
+	dnnl_engine_t engine = NULL;
 	dnnl_memory_t src = NULL;
 	tcc_status ts = tcc_dnnl_engine(&engine);
 
@@ -236,7 +236,7 @@ tcc_status tcc_dnnl_prepack(const void *data, const dnnl_memory_desc_t *from,
 tcc_status tcc_dnnl_edge_init(tcc_dnnl_edge *e, const dnnl_memory_desc_t *from,
 			      const dnnl_memory_desc_t *to, bool own_to)
 {
-	dnnl_engine_t engine;
+	dnnl_engine_t engine = NULL;
 	dnnl_primitive_desc_t pd = NULL;
 	tcc_status ts = tcc_dnnl_engine(&engine);
 
@@ -283,7 +283,7 @@ tcc_status tcc_dnnl_op_finish(tcc_dnnl_op *op, const_dnnl_primitive_desc_t pd,
 			      const dnnl_memory_desc_t *user_dst, int add_index,
 			      bool has_src_b, bool has_bias)
 {
-	dnnl_engine_t engine;
+	dnnl_engine_t engine = NULL;
 	tcc_status ts = tcc_dnnl_engine(&engine);
 	const char *impl = NULL;
 
@@ -415,7 +415,7 @@ tcc_status tcc_dnnl_op_run(tcc_dnnl_op *op, const void *src, const void *src_b,
 static tcc_status reorder_op_create(tcc_dnnl_op **out, const dnnl_memory_desc_t *from,
 				    const dnnl_memory_desc_t *to, const char *what)
 {
-	dnnl_engine_t engine;
+	dnnl_engine_t engine = NULL;
 	dnnl_primitive_desc_t pd = NULL;
 	tcc_dnnl_op *op;
 	tcc_status ts = tcc_dnnl_engine(&engine);

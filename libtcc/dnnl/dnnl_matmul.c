@@ -38,7 +38,7 @@ static tcc_status check_desc(const tcc_dnnl_matmul_desc *d, int64_t *b_batch)
 
 tcc_status tcc_dnnl_matmul_create(tcc_dnnl_op **out, const tcc_dnnl_matmul_desc *d)
 {
-	dnnl_engine_t engine;
+	dnnl_engine_t engine = NULL;
 	dnnl_memory_desc_t src_md, wei_user_md, wei_md, bias_md, dst_md;
 	dnnl_matmul_desc_t mm;
 	dnnl_primitive_attr_t attr = NULL;

@@ -10,7 +10,7 @@ static int64_t one_if_zero(int64_t v)
 
 tcc_status tcc_dnnl_pool_create(tcc_dnnl_op **out, const tcc_dnnl_pool_desc *d)
 {
-	dnnl_engine_t engine;
+	dnnl_engine_t engine = NULL;
 	dnnl_memory_desc_t src, dst, plain_src, plain_dst;
 	dnnl_pooling_v2_desc_t pool;
 	dnnl_primitive_desc_t pd = NULL;
