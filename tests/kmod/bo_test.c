@@ -4,6 +4,7 @@
  * the pinned-memory limit and the sysfs counters.  Runs as root inside the
  * QEMU guest (tests/qemu/boot.sh); each test runs in its own child process.
  */
+#include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -567,6 +568,72 @@ TEST_F(bo, unimplemented_ioctls_of_other_ranges_do_not_crash)
 
 	EXPECT_NE(0, tcc_ioctl(self->fd, DRM_IOWR(DRM_COMMAND_BASE + 0x0f, char[64]), buf));
 	EXPECT_NE(0, tcc_ioctl(self->fd, DRM_IOWR(DRM_COMMAND_BASE + 0x5f, char[64]), buf));
+}
+
+struct churn {
+	int fd;
+	int failures;
+};
+
+/* Creates and closes BOs, half of them pinned, as fast as it can. */
+static void *churn_bos(void *arg)
+{
+	struct churn *c = arg;
+
+	for (int i = 0; i < 300; i++) {
+		uint32_t h;
+		int rc = tcc_bo_create(c->fd, PAGE * (1 + i % 4), i & 1 ? TCC_BO_PINNED : 0, &h);
+
+		if (rc == -ENOMEM && (i & 1))
+			continue;	/* the shared limit was reached: allowed */
+		if (rc || tcc_gem_close(c->fd, h))
+			c->failures++;
+	}
+	return NULL;
+}
+
+TEST_F(bo, concurrent_creates_and_closes_keep_exact_counts)
+{
+	struct churn c[4];
+	pthread_t t[4];
+
+	/* A limit small enough that the pinned creates race for it. */
+	ASSERT_EQ(0, tcc_write_file(TCC_PARAM_MAX_PINNED_MB, "1"));
+	for (int i = 0; i < 4; i++) {
+		c[i].fd = i & 1 ? tcc_test_open() : self->fd;
+		c[i].failures = 0;
+		ASSERT_GE(c[i].fd, 0);
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, churn_bos, &c[i]));
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		EXPECT_EQ(0, c[i].failures);
+		if (c[i].fd != self->fd)
+			close(c[i].fd);
+	}
+	EXPECT_EQ(self->count0, tcc_sysfs_u64("bo_count"));
+	EXPECT_EQ(self->pinned0, tcc_sysfs_u64("pinned_bytes"));
+	EXPECT_EQ(self->created0 + 1200 - (tcc_sysfs_u64("pinned_refusals") - self->refusals0),
+		  tcc_sysfs_u64("bos_created"));
+}
+
+TEST_F(bo, sysfs_bos_list_longer_than_a_page_is_marked_cut)
+{
+	char buf[8192];
+	ssize_t n;
+	int fd;
+
+	for (int i = 0; i < 400; i++)
+		ASSERT_EQ(0, tcc_bo_create(self->fd, PAGE, 0, NULL));
+	fd = open(TCC_SYSFS "/bos", O_RDONLY);
+	ASSERT_GE(fd, 0);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	ASSERT_GT(n, 0);
+	buf[n] = '\0';
+	EXPECT_LE(n, PAGE);
+	EXPECT_EQ(0, strcmp(buf + n - 4, "...\n")) TH_LOG("list ends with '%s'", buf + n - 20);
+	EXPECT_EQ(self->count0 + 400, tcc_sysfs_u64("bo_count"));
 }
 
 TEST_HARNESS_MAIN

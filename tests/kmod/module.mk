@@ -28,7 +28,7 @@ $(BUILD)/tests/kmod/lib_%_test: tests/kmod/lib_%_test.c $(KMOD_TEST_DEPS) $(LIB_
 
 $(BUILD)/tests/kmod/%_test: tests/kmod/%_test.c $(KMOD_TEST_DEPS)
 	@mkdir -p $(@D)
-	$(CC) $(KMOD_TEST_CFLAGS) -static -o $@ $< -ldrm
+	$(CC) $(KMOD_TEST_CFLAGS) -static -o $@ $< -ldrm -pthread
 
 .PHONY: kmod-tests
 kmod-tests: $(KMOD_TEST_BINS)

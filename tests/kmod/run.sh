@@ -26,8 +26,10 @@ for s in "${srcs[@]}"; do
 	bins+=("$b")
 done
 
-out=build/qemu/kmod
-mkdir -p "$out"
+# Several people may run the suite at once in one tree: one directory per
+# run, build/qemu/kmod points at the latest.  Only the logs are kept.
+mkdir -p build/qemu
+out=$(mktemp -d build/qemu/kmod.XXXXXX)
 # tccctl goes in too, for tests/kmod/tccctl_test: static if it linked so.
 extra=()
 if [[ -x build/tests/kmod/guest/tccctl ]]; then
@@ -40,4 +42,8 @@ status=$?
 [[ -n $reason ]] && echo "# boot.sh: ${reason//$'\n'/ }"
 /usr/bin/python3 tests/qemu/ktap2tap.py "$out/results.log" "$out/console.log" "$status" "$reason" |
 	tee "$out/tap.txt"
+rm -rf "$out/initramfs" "$out/initramfs.cpio.gz"
+ln -sfn "$(basename "$out")" build/qemu/kmod
+# Keep the logs of the last 5 runs.
+ls -dt build/qemu/kmod.* | tail -n +6 | xargs -r rm -rf
 ! grep -q '^not ok' "$out/tap.txt"

@@ -89,6 +89,16 @@ TEST_F(ctl, bo_list_shows_this_process_bos)
 	EXPECT_NE(NULL, strstr(self->out, want)) TH_LOG("no '%s' in %s", want, self->out);
 }
 
+TEST_F(ctl, bo_list_says_when_sysfs_cut_it_short)
+{
+	for (int i = 0; i < 400; i++)
+		ASSERT_EQ(0, tcc_bo_create(self->fd, 4096, 0, NULL));
+	ASSERT_EQ(0, tccctl("--json bo list", self->out, sizeof(self->out)));
+	EXPECT_NE(NULL, strstr(self->out, "\"truncated\": true")) TH_LOG("%s", self->out);
+	ASSERT_EQ(0, tccctl("bo list", self->out, sizeof(self->out)));
+	EXPECT_NE(NULL, strstr(self->out, "list cut short")) TH_LOG("%s", self->out);
+}
+
 TEST_F(ctl, usage_errors_exit_2_and_help_exits_0)
 {
 	EXPECT_EQ(2, tccctl("no-such-command", self->out, sizeof(self->out)));
