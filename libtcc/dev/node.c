@@ -48,13 +48,14 @@ static bool sysfs_says_tcc(const char *path)
 static int scan(char *path, size_t path_len, bool want_fd)
 {
 	const char *forced = getenv("TCC_RENDER_NODE");
+	char *one[2] = { (char *)forced, NULL };
 	glob_t g;
 	int ret = -ENODEV;
 
 	if (forced && *forced) {
 		/* Tests point at one node; it must still be tcc's. */
 		g.gl_pathc = 1;
-		g.gl_pathv = (char *[]){ (char *)forced, NULL };
+		g.gl_pathv = one;
 		g.gl_offs = 0;
 	} else if (glob(TCC_NODE_DEV_DIR "/renderD*", 0, NULL, &g) != 0) {
 		return -ENODEV;
