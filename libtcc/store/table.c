@@ -45,7 +45,6 @@ static void entry_free(struct store_entry *e)
 		free(q);
 	}
 	free(e->val);
-	free(e->key);
 	free(e);
 }
 
@@ -100,14 +99,9 @@ struct store_entry *store_table_get(struct store_table *t, const void *key, size
 
 	if (e)
 		return e;
-	e = calloc(1, sizeof(*e));
+	e = calloc(1, sizeof(*e) + klen);
 	if (!e)
 		return NULL;
-	e->key = malloc(klen ? klen : 1);
-	if (!e->key) {
-		free(e);
-		return NULL;
-	}
 	memcpy(e->key, key, klen);
 	e->klen = klen;
 	e->hash = hash_key(t->seed, key, klen);

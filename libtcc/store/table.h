@@ -31,7 +31,6 @@ struct store_qitem {
 struct store_entry {
 	struct store_entry *chain;
 	uint64_t hash;
-	uint8_t *key;
 	size_t klen;
 	uint8_t *val;		/* valid when has_value */
 	size_t vlen;
@@ -39,6 +38,7 @@ struct store_entry {
 	size_t qlen;
 	STAILQ_HEAD(, store_qitem) queue;
 	TAILQ_HEAD(, store_wait_link) waiters;
+	uint8_t key[];		/* inline: one cache miss less per lookup */
 };
 
 struct store_table {
