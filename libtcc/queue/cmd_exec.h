@@ -8,7 +8,7 @@
 #define TCC_QUEUE_CMD_EXEC_H
 
 #include <stdint.h>
-#include <tcc/queue.h>
+#include <tcc/queue_cmd.h>
 
 /*
  * Checks every command against the buffer sizes (indexes, offsets, lengths,
