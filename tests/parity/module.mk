@@ -1,6 +1,15 @@
-# Parity suite: nothing to compile.  `make parity-models` exports the test
-# models (tests/models/export.py, needs python3-torch) without running them;
-# tests/parity/run.sh does the same on demand.
+# Parity suite (tests/parity/run.sh).  `make parity-models` exports the test
+# models (tests/models/export.py, needs python3-torch) without running them.
+# rerun runs a model several times in one process through the public API.
+PARITY_RERUN := $(BUILD)/tests/parity/rerun
+ifneq ($(shell grep -l 'tcc_model_load' $(LIBTCC_SRCS) /dev/null 2>/dev/null),)
+TEST_BINS += $(PARITY_RERUN)
+endif
+
+$(PARITY_RERUN): $(BUILD)/obj/tests/parity/rerun.o $(BUILD)/obj/tests/conformance/npy.o $(LIB_SO)
+	@mkdir -p $(@D)
+	$(CC) -o $@ $(filter %.o,$^) $(TCC_LINK) -Wl,-rpath,'$$ORIGIN/../../lib'
+
 .PHONY: parity-models
 parity-models:
 	/usr/bin/python3 tests/models/export.py $(BUILD)/parity

@@ -7,7 +7,7 @@
 Each model of tests/models/export.py is exported (opset 13, seeded random
 weights and inputs, PyTorch's outputs saved as the oracle) and run with
 `tcc-run model.onnx --input NAME=FILE.npy ... --output-dir DIR --threads T`.
-Four TAP results per model:
+Five TAP results per model:
 
   1. parity: max relative error of every output <= 1e-4, where
          rel_err(out, ref) = max|out - ref| / max(max|ref|, FLT_MIN)
@@ -18,7 +18,10 @@ Four TAP results per model:
      generated code) gives bitwise identical outputs.
   3. threads: --threads 1 agrees with --threads 2 within the same 1e-4 bound
      (a different split of a reduction may change the last bits, not more).
-  4. opt-level 0: the unfused reference path (--opt-level 0) is within 1e-4
+  4. reruns: tests/parity/rerun runs the model three times in one process
+     (tcc-allocated outputs, then caller-owned buffers holding garbage); all
+     runs must be bitwise identical and written in place.
+  5. opt-level 0: the unfused reference path (--opt-level 0) is within 1e-4
      of PyTorch too, so that fusion and codegen are judged against a path
      that is itself right.
 
@@ -40,7 +43,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "models"))
 MAX_REL_ERR = 1e-4
 RUN_TIMEOUT_S = 120
 CHECKS = ("parity with PyTorch", "repeated run identical", "--threads 1 agrees with --threads 2",
-          "--opt-level 0 parity with PyTorch")
+          "in-process reruns identical", "--opt-level 0 parity with PyTorch")
 
 
 class Tap:
@@ -123,7 +126,21 @@ def check_opt0(tap, tcc_run, model_dir, meta, refs, name):
         tap.result(False, f"{name}: --opt-level 0 parity with PyTorch: {e}")
 
 
-def check_model(tap, tcc_run, out_root, name):
+def check_reruns(tap, rerun, model_dir, meta, name):
+    cmd = [rerun, os.path.join(model_dir, "model.onnx"), "2"]
+    cmd += [f"{i['name']}={os.path.join(model_dir, 'inputs', i['name'] + '.npy')}" for i in meta["inputs"]]
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+        lines = (p.stdout + p.stderr).strip().splitlines() or [f"exit {p.returncode}, no output"]
+        why = lines[-1] if p.returncode >= 0 else f"killed by signal {-p.returncode}"
+        tap.result(p.returncode == 0, f"{name}: in-process reruns into caller-owned outputs: {why}")
+    except subprocess.TimeoutExpired:
+        tap.result(False, f"{name}: in-process reruns: timed out after {RUN_TIMEOUT_S} s")
+    except OSError as e:
+        tap.result(False, f"{name}: in-process reruns: {rerun}: {e.strerror}")
+
+
+def check_model(tap, tcc_run, rerun, out_root, name):
     import json
     model_dir = os.path.join(out_root, name)
     with open(os.path.join(model_dir, "meta.json")) as f:
@@ -136,6 +153,7 @@ def check_model(tap, tcc_run, out_root, name):
         # One cause, one failure: the checks that compare with the first run are skipped.
         tap.skip(f"{name}: repeated run identical", "the first run failed")
         tap.skip(f"{name}: --threads 1 agrees with --threads 2", "the first run failed")
+        tap.skip(f"{name}: in-process reruns identical", "the first run failed")
         check_opt0(tap, tcc_run, model_dir, meta, refs, name)
         return
     ok, err, what = compare(first, refs)
@@ -156,6 +174,7 @@ def check_model(tap, tcc_run, out_root, name):
                         f"{'<=' if ok1 else '>'} {MAX_REL_ERR:.0e}")
     except RuntimeError as e:
         tap.result(False, f"{name}: --threads 1 agrees with --threads 2: {e}")
+    check_reruns(tap, rerun, model_dir, meta, name)
     check_opt0(tap, tcc_run, model_dir, meta, refs, name)
     cache = os.environ.get("TCC_CACHE_DIR", "")
     entries = sum(len(files) for _, _, files in os.walk(cache)) if cache else 0
@@ -169,6 +188,7 @@ def main():
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tcc-run", default=os.path.join(ROOT, "build", "bin", "tcc-run"))
+    ap.add_argument("--rerun", default=os.path.join(ROOT, "build", "tests", "parity", "rerun"))
     ap.add_argument("--out", default=os.path.join(ROOT, "build", "parity"))
     ap.add_argument("models", nargs="*")
     args = ap.parse_args()
@@ -190,7 +210,7 @@ def main():
             for what in CHECKS:
                 tap.result(False, f"{name}: {what}: {args.tcc_run} not built")
             continue
-        check_model(tap, args.tcc_run, args.out, name)
+        check_model(tap, args.tcc_run, args.rerun, args.out, name)
     tap.comment(f"parity: {time.monotonic() - t0:.1f} s")
     return 1 if tap.failed else 0
 

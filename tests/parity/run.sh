@@ -10,4 +10,5 @@ b=${BUILD:-build}	# the Makefile's BUILD, for out-of-tree builds
 export TCC_CACHE_DIR=$(realpath -m "$b/parity/cache")
 rm -rf "$TCC_CACHE_DIR"
 mkdir -p "$TCC_CACHE_DIR"
-exec /usr/bin/python3 tests/parity/parity.py --tcc-run "$b/bin/tcc-run" --out "$b/parity" "$@"
+exec /usr/bin/python3 tests/parity/parity.py --tcc-run "$b/bin/tcc-run" --rerun "$b/tests/parity/rerun" \
+	--out "$b/parity" "$@"
