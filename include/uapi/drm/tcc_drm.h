@@ -22,7 +22,11 @@
 #ifndef _UAPI_TCC_DRM_H_
 #define _UAPI_TCC_DRM_H_
 
+#ifdef __KERNEL__
 #include <drm/drm.h>
+#else
+#include "drm.h"	/* libdrm's copy: add `pkg-config --cflags libdrm` */
+#endif
 
 #if defined(__cplusplus)
 extern "C" {
