@@ -104,12 +104,37 @@ static void *engine_thread(void *arg)
 	return NULL;
 }
 
+/*
+ * A forked child has none of the parent's engine threads: start from empty
+ * engines there (jobs the parent had queued stay the parent's).
+ */
+static void engines_after_fork(void)
+{
+	for (int i = 0; i < 2; i++) {
+		struct tcc_emb_engine *e = &engines[i];
+
+		pthread_mutex_init(&e->lock, NULL);
+		pthread_cond_init(&e->work, NULL);
+		memset(e->head, 0, sizeof(e->head));
+		memset(e->tail, 0, sizeof(e->tail));
+		e->started = e->stop_executors = e->executors = 0;
+	}
+}
+
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+static void register_atfork(void)
+{
+	pthread_atfork(NULL, NULL, engines_after_fork);
+}
+
 static tcc_status engine_start(tcc_engine which)
 {
 	struct tcc_emb_engine *e = &engines[which];
 	int n = which == TCC_ENGINE_SIM ? 1 : CPU_POOL_THREADS;
 	tcc_status st = TCC_OK;
 
+	pthread_once(&atfork_once, register_atfork);
 	pthread_mutex_lock(&e->lock);
 	for (; e->started < n; e->started++) {
 		pthread_t t;
