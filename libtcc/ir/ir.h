@@ -65,6 +65,11 @@ typedef struct ir_attr {
 } ir_attr;
 
 struct op_def;
+struct ir_node;
+
+/* A kernel chosen at compile time (oneDNN primitive, generated code) that replaces op->run. */
+typedef tcc_status (*ir_kernel_fn)(const struct ir_node *n, void *state, tv *const *in, int n_in,
+				   tv *out, int n_out);
 
 typedef struct ir_node {
 	char *name;
@@ -77,8 +82,9 @@ typedef struct ir_node {
 	ir_attr *attrs;
 	bool dead;
 	bool shapes_static;	/* every output shape known at load time */
-	void *state;		/* kernel-private prepared state (see op_def.prepare) */
+	void *state;		/* prepared kernel state, owned by the node */
 	void (*free_state)(void *);
+	ir_kernel_fn kernel;	/* NULL: the op's reference kernel */
 } ir_node;
 
 typedef struct ir_graph {

@@ -13,6 +13,7 @@ typedef struct pass_stats {
 	int fused_nodes;	/* nodes absorbed into fused kernels */
 	int fused_kernels;	/* generated kernels */
 	int epilogues;		/* ops fused into a matmul/conv as post-ops */
+	int extern_kernels;	/* nodes running on oneDNN */
 	int dynamic_nodes;	/* nodes whose shapes are only known at run time */
 	size_t arena_bytes;
 } pass_stats;
@@ -27,6 +28,11 @@ tcc_status pass_infer_fold(ir_graph *g, const op_env *env, bool fold, pass_stats
 void pass_dce(ir_graph *g, pass_stats *ps);
 /* Conv followed by inference BatchNormalization with constant params -> one Conv. */
 tcc_status pass_fold_batchnorm(ir_graph *g, pass_stats *ps);
+/*
+ * MatMul/Gemm/Conv/pooling onto oneDNN (primitives created once, weights
+ * prepacked), absorbing pointwise epilogues as post-ops.
+ */
+tcc_status pass_extern_kernels(ir_graph *g, pass_stats *ps);
 /* Marks view ops as aliases and assigns arena offsets to static intermediates. */
 tcc_status pass_plan_memory(ir_graph *g, pass_stats *ps);
 

@@ -138,7 +138,8 @@ static tcc_status run_node(tcc_model *m, ir_node *n, tcc_tensor *outputs, bool *
 		out[j] = m->rt[n->out[j]];
 	env.state = n->state;
 	if (!all_alias) {
-		st = op_invoke(n->op, n, &env, in, n->n_in, out, n->n_out);
+		st = n->kernel ? n->kernel(n, n->state, in, n->n_in, out, n->n_out)
+			       : op_invoke(n->op, n, &env, in, n->n_in, out, n->n_out);
 		if (st)
 			return st;
 	}

@@ -1,0 +1,498 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Extern kernels: MatMul, Gemm, 2-D Conv and pooling on oneDNN, created once
+ * here with constant weights prepacked, and pointwise epilogues absorbed as
+ * oneDNN post-ops: bias, ReLU/LeakyReLU, GELU (the Gelu op and the erf chain
+ * torch exports), Sigmoid, Tanh, Clip and a residual Add.  When oneDNN cannot
+ * express a node it keeps its reference kernel; nothing is lost but speed.
+ */
+#include "passes/passes.h"
+#include "dnnl/dnnl_ops.h"
+#include "ops/conv.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct ext_state {
+	tcc_dnnl_op *op;
+	int src_b;		/* input index of a run-time B, or -1 */
+	int residual;		/* input index of the post-op Add operand, or -1 */
+} ext_state;
+
+static void ext_free(void *p)
+{
+	ext_state *s = p;
+
+	tcc_dnnl_op_free(s->op);
+	free(s);
+}
+
+static tcc_status ext_kernel(const ir_node *n, void *state, tv *const *in, int n_in, tv *out, int n_out)
+{
+	ext_state *s = state;
+
+	return tcc_dnnl_op_run(s->op, in[0]->data, s->src_b >= 0 ? in[s->src_b]->data : NULL, out[0].data,
+			       s->residual >= 0 ? in[s->residual]->data : NULL);
+}
+
+static bool is_f32(const ir_graph *g, int t)
+{
+	return t >= 0 && g->tensors[t].v.dtype == TCC_F32 && g->tensors[t].shape_known;
+}
+
+static bool is_const(const ir_graph *g, int t)
+{
+	return t >= 0 && g->tensors[t].kind == IR_CONST;
+}
+
+/* The scalar value of a one-element f32 constant, or NAN. */
+static double scalar(const ir_graph *g, int t)
+{
+	if (!is_const(g, t) || !is_f32(g, t) || tv_numel(&g->tensors[t].v) != 1)
+		return NAN;
+	return ((const float *)g->tensors[t].v.data)[0];
+}
+
+/* The single live consumer of t (index), or -1; graph outputs have none. */
+static int sole_consumer(const ir_graph *g, int t)
+{
+	int found = -1;
+
+	if (g->tensors[t].is_output || g->tensors[t].n_uses != 1)
+		return -1;
+	for (int i = 0; i < g->n_nodes; i++) {
+		const ir_node *n = &g->nodes[i];
+
+		if (n->dead)
+			continue;
+		for (int j = 0; j < n->n_in; j++)
+			if (n->in[j] == t)
+				found = i;
+	}
+	return found;
+}
+
+static int other_input(const ir_node *n, int t)
+{
+	return n->n_in == 2 ? (n->in[0] == t ? n->in[1] : n->in[1] == t ? n->in[0] : -1) : -1;
+}
+
+/* Consumers of t when it has exactly two (for the GELU chain x -> Div, x -> Mul). */
+static bool two_consumers(const ir_graph *g, int t, int *a, int *b)
+{
+	int found[2], k = 0;
+
+	if (g->tensors[t].is_output || g->tensors[t].n_uses != 2)
+		return false;
+	for (int i = 0; i < g->n_nodes && k < 2; i++) {
+		const ir_node *n = &g->nodes[i];
+
+		if (n->dead || (strcmp(n->op_type, "Div") && strcmp(n->op_type, "Mul")))
+			continue;
+		for (int j = 0; j < n->n_in; j++)
+			if (n->in[j] == t) {
+				found[k++] = i;
+				break;
+			}
+	}
+	if (k != 2)
+		return false;
+	*a = found[0];
+	*b = found[1];
+	return true;
+}
+
+/*
+ * torch's erf GELU: y = (x * (erf(x / sqrt2) + 1)) * 0.5 (or x * 0.70710678).
+ * Returns the chain's output tensor and fills nodes[] (5 of them), or -1.
+ */
+static int match_gelu(const ir_graph *g, int x, int *nodes)
+{
+	int c0, c1;
+
+	if (!two_consumers(g, x, &c0, &c1))
+		return -1;
+	const ir_node *d = &g->nodes[c0], *m = &g->nodes[c1];
+
+	if (!strcmp(d->op_type, "Mul") && !strcmp(m->op_type, "Div")) {
+		const ir_node *t = d; d = m; m = t;
+		int ti = c0; c0 = c1; c1 = ti;
+	}
+	double k = scalar(g, other_input(d, x));
+	bool scale_ok = !strcmp(d->op_type, "Div") ? fabs(k - 1.41421356) < 1e-4 : fabs(k - 0.70710678) < 1e-4;
+
+	if (d->in[0] != x || !scale_ok || strcmp(m->op_type, "Mul"))
+		return -1;
+	int e = sole_consumer(g, d->out[0]);
+
+	if (e < 0 || strcmp(g->nodes[e].op_type, "Erf"))
+		return -1;
+	int a = sole_consumer(g, g->nodes[e].out[0]);
+
+	if (a < 0 || strcmp(g->nodes[a].op_type, "Add") || scalar(g, other_input(&g->nodes[a], g->nodes[e].out[0])) != 1.0)
+		return -1;
+	if (other_input(m, x) != g->nodes[a].out[0])
+		return -1;
+	int h = sole_consumer(g, m->out[0]);
+
+	if (h < 0 || strcmp(g->nodes[h].op_type, "Mul") || scalar(g, other_input(&g->nodes[h], m->out[0])) != 0.5)
+		return -1;
+	nodes[0] = c0; nodes[1] = e; nodes[2] = a; nodes[3] = c1; nodes[4] = h;
+	return g->nodes[h].out[0];
+}
+
+typedef struct epilogue {
+	tcc_dnnl_post_ops post;
+	int absorbed[32], n_absorbed;
+	int out;		/* tensor the fused node finally writes */
+	int residual;		/* tensor added by POST_ADD, or -1 */
+} epilogue;
+
+/* Collects the pointwise chain after node p (index pi) that oneDNN can fuse. */
+static void collect_epilogue(const ir_graph *g, int pi, bool allow_add, epilogue *ep)
+{
+	int t = g->nodes[pi].out[0];
+	const tv *shape = &g->tensors[t].v;
+
+	ep->out = t;
+	while (ep->post.n < TCC_DNNL_MAX_POST && ep->n_absorbed + 5 <= 32) {
+		int gelu[5], y = match_gelu(g, t, gelu);
+
+		if (y >= 0) {
+			ep->post.ops[ep->post.n++] = (tcc_dnnl_post){ TCC_DNNL_POST_GELU_ERF, 0, 0 };
+			memcpy(ep->absorbed + ep->n_absorbed, gelu, sizeof(gelu));
+			ep->n_absorbed += 5;
+			t = ep->out = y;
+			continue;
+		}
+		int c = sole_consumer(g, t);
+
+		if (c < 0)
+			return;
+		const ir_node *n = &g->nodes[c];
+		tcc_dnnl_post p = { 0 };
+		const char *op = n->op_type;
+
+		if (!is_f32(g, n->out[0]) || !tv_same_shape(&g->tensors[n->out[0]].v, shape))
+			return;
+		if (!strcmp(op, "Relu")) {
+			p.kind = TCC_DNNL_POST_RELU;
+		} else if (!strcmp(op, "LeakyRelu")) {
+			p = (tcc_dnnl_post){ TCC_DNNL_POST_RELU, ir_attr_float(n, "alpha", 0.01f), 0 };
+		} else if (!strcmp(op, "Sigmoid")) {
+			p.kind = TCC_DNNL_POST_SIGMOID;
+		} else if (!strcmp(op, "Tanh")) {
+			p.kind = TCC_DNNL_POST_TANH;
+		} else if (!strcmp(op, "Gelu")) {
+			p.kind = strcmp(ir_attr_str(n, "approximate", "none"), "tanh") ? TCC_DNNL_POST_GELU_ERF
+										   : TCC_DNNL_POST_GELU_TANH;
+		} else if (!strcmp(op, "Clip") && n->n_in == 3 && n->in[1] >= 0 && n->in[2] >= 0 &&
+			   !isnan(scalar(g, n->in[1])) && !isnan(scalar(g, n->in[2]))) {
+			p = (tcc_dnnl_post){ TCC_DNNL_POST_CLIP, (float)scalar(g, n->in[1]),
+					     (float)scalar(g, n->in[2]) };
+		} else if (!strcmp(op, "Add") && allow_add && ep->residual < 0) {
+			int r = other_input(n, t);
+
+			/* The residual must exist before p runs and match the output exactly. */
+			if (r < 0 || r == t || !is_f32(g, r) || !tv_same_shape(&g->tensors[r].v, shape) ||
+			    (g->tensors[r].producer >= pi))
+				return;
+			p.kind = TCC_DNNL_POST_ADD;
+			ep->residual = r;
+		} else {
+			return;
+		}
+		ep->post.ops[ep->post.n++] = p;
+		ep->absorbed[ep->n_absorbed++] = c;
+		t = ep->out = n->out[0];
+	}
+}
+
+static tcc_status attach(ir_graph *g, int pi, tcc_dnnl_op *op, int src_b, const epilogue *ep,
+			 pass_stats *ps)
+{
+	ext_state *s = calloc(1, sizeof(*s));
+	ir_node *n = &g->nodes[pi];
+
+	if (!s) {
+		tcc_dnnl_op_free(op);
+		return tcc_set_error(TCC_ERR_NO_MEMORY, "extern kernel state");
+	}
+	s->op = op;
+	s->src_b = src_b;
+	s->residual = -1;
+	if (ep && ep->residual >= 0) {
+		int *in = realloc(n->in, sizeof(int) * (size_t)(n->n_in + 1));
+
+		if (!in) {
+			ext_free(s);
+			return tcc_set_error(TCC_ERR_NO_MEMORY, "extern kernel inputs");
+		}
+		n->in = in;
+		s->residual = n->n_in;
+		n->in[n->n_in++] = ep->residual;
+	}
+	if (ep) {
+		for (int i = 0; i < ep->n_absorbed; i++)
+			g->nodes[ep->absorbed[i]].dead = true;
+		n->out[0] = ep->out;
+		ps->epilogues += ep->n_absorbed;
+	}
+	n->state = s;
+	n->free_state = ext_free;
+	n->kernel = ext_kernel;
+	ps->extern_kernels++;
+	ir_graph_recount(g);
+	return TCC_OK;
+}
+
+typedef tcc_status (*create_fn)(tcc_dnnl_op **op, const void *desc);
+
+/* Tries with the epilogue, then without it. */
+static tcc_status create_with_epilogue(ir_graph *g, int pi, void *desc, tcc_dnnl_post_ops *post,
+				       tcc_status (*create)(tcc_dnnl_op **, const void *), bool allow_add,
+				       int src_b, pass_stats *ps)
+{
+	epilogue ep = { .residual = -1 };
+	tcc_dnnl_op *op = NULL;
+	tcc_dnnl_post_ops base = *post;
+
+	collect_epilogue(g, pi, allow_add, &ep);
+	for (int attempt = 0; attempt < 2; attempt++) {
+		*post = base;
+		if (attempt == 0) {
+			if (!ep.post.n)
+				continue;
+			if (base.n + ep.post.n > TCC_DNNL_MAX_POST)
+				continue;
+			memcpy(post->ops + base.n, ep.post.ops, sizeof(tcc_dnnl_post) * (size_t)ep.post.n);
+			post->n += ep.post.n;
+		}
+		if (create(&op, desc) != TCC_OK)
+			continue;
+		const tv *o = &g->tensors[attempt == 0 ? ep.out : g->nodes[pi].out[0]].v;
+
+		if (tcc_dnnl_op_dst_bytes(op) != tv_nbytes(o) || tcc_dnnl_op_dst_is_blocked(op)) {
+			tcc_dnnl_op_free(op);
+			continue;
+		}
+		return attach(g, pi, op, src_b, attempt == 0 ? &ep : NULL, ps);
+	}
+	tcc_clear_error();
+	return TCC_OK;		/* reference kernel stays */
+}
+
+static tcc_status mm_create(tcc_dnnl_op **op, const void *d)
+{
+	return tcc_dnnl_matmul_create(op, d);
+}
+
+static tcc_status conv_create(tcc_dnnl_op **op, const void *d)
+{
+	return tcc_dnnl_conv_create(op, d);
+}
+
+static tcc_status do_matmul(ir_graph *g, int pi, pass_stats *ps)
+{
+	const ir_node *n = &g->nodes[pi];
+	const tv *A = &g->tensors[n->in[0]].v, *B = &g->tensors[n->in[1]].v;
+	tcc_dnnl_matmul_desc d = { .alpha = 1.0f };
+	int src_b = -1;
+
+	if (A->rank < 2 || B->rank < 2)
+		return TCC_OK;
+	d.K = A->dims[A->rank - 1];
+	d.N = B->dims[B->rank - 1];
+	if (is_const(g, n->in[1]) && B->rank == 2) {
+		d.batch = 1;
+		d.M = tv_numel(A) / (d.K ? d.K : 1);
+		d.weights = B->data;
+	} else {
+		if (B->rank != 2 && B->rank != A->rank)
+			return TCC_OK;
+		for (int i = 0; B->rank > 2 && i < A->rank - 2; i++)
+			if (A->dims[i] != B->dims[i])
+				return TCC_OK;	/* broadcast batches stay on the reference */
+		d.M = A->dims[A->rank - 2];
+		d.batch = tv_numel(A) / ((d.M && d.K) ? d.M * d.K : 1);
+		d.b_batch = B->rank == 2 ? 1 : d.batch;
+		if (B->rank == 2 && A->rank > 2) {	/* shared runtime B: fold batch into M */
+			d.M *= d.batch;
+			d.batch = d.b_batch = 1;
+		}
+		src_b = 1;
+	}
+	if (d.M < 1 || d.K < 1 || d.N < 1)
+		return TCC_OK;
+	return create_with_epilogue(g, pi, &d, &d.post, mm_create, true, src_b, ps);
+}
+
+static tcc_status do_gemm(ir_graph *g, int pi, pass_stats *ps)
+{
+	const ir_node *n = &g->nodes[pi];
+	const tv *A = &g->tensors[n->in[0]].v, *B = &g->tensors[n->in[1]].v;
+	float beta = ir_attr_float(n, "beta", 1.0f);
+	tcc_dnnl_matmul_desc d = { .batch = 1, .b_batch = 1, .alpha = ir_attr_float(n, "alpha", 1.0f) };
+	int src_b = -1, c = n->n_in > 2 ? n->in[2] : -1;
+	epilogue pre = { .residual = -1 };
+
+	d.trans_a = ir_attr_int(n, "transA", 0);
+	d.trans_b = ir_attr_int(n, "transB", 0);
+	d.M = d.trans_a ? A->dims[1] : A->dims[0];
+	d.K = d.trans_a ? A->dims[0] : A->dims[1];
+	d.N = d.trans_b ? B->dims[0] : B->dims[1];
+	if (is_const(g, n->in[1]))
+		d.weights = B->data;
+	else
+		src_b = 1;
+	if (c >= 0 && beta != 0.0f) {
+		const tv *C = &g->tensors[c].v;
+
+		if (!is_f32(g, c))
+			return TCC_OK;
+		if (is_const(g, c) && tv_numel(C) == d.N && (C->rank == 1 || C->dims[C->rank - 1] == d.N)) {
+			float *bias = ir_graph_own(g, malloc(sizeof(float) * (size_t)d.N));
+
+			if (!bias)
+				return tcc_set_error(TCC_ERR_NO_MEMORY, "gemm bias");
+			for (int64_t i = 0; i < d.N; i++)
+				bias[i] = beta * ((const float *)C->data)[i];
+			d.bias = bias;
+		} else if (beta == 1.0f && C->rank == 2 && C->dims[0] == d.M && C->dims[1] == d.N) {
+			/* C as a residual: it must be the first post-op, so no other Add later. */
+			d.post.ops[d.post.n++] = (tcc_dnnl_post){ TCC_DNNL_POST_ADD, 0, 0 };
+			pre.residual = c;
+		} else {
+			return TCC_OK;
+		}
+	}
+	if (pre.residual < 0)
+		return create_with_epilogue(g, pi, &d, &d.post, mm_create, true, src_b, ps);
+	/* With C as residual the extra input is C itself. */
+	tcc_dnnl_op *op;
+
+	if (tcc_dnnl_matmul_create(&op, &d) != TCC_OK) {
+		tcc_clear_error();
+		return TCC_OK;
+	}
+	ext_state *s = calloc(1, sizeof(*s));
+
+	if (!s) {
+		tcc_dnnl_op_free(op);
+		return tcc_set_error(TCC_ERR_NO_MEMORY, "extern kernel state");
+	}
+	*s = (ext_state){ op, src_b, 2 };
+	g->nodes[pi].state = s;
+	g->nodes[pi].free_state = ext_free;
+	g->nodes[pi].kernel = ext_kernel;
+	ps->extern_kernels++;
+	return TCC_OK;
+}
+
+static tcc_status do_conv(ir_graph *g, int pi, pass_stats *ps)
+{
+	const ir_node *n = &g->nodes[pi];
+	const tv *X = &g->tensors[n->in[0]].v, *W = &g->tensors[n->in[1]].v;
+	int b = n->n_in > 2 ? n->in[2] : -1;
+	tcc_dnnl_conv_desc d = { 0 };
+	conv_geom geo;
+
+	if (X->rank != 4 || !is_const(g, n->in[1]) || (b >= 0 && (!is_const(g, b) || !is_f32(g, b))))
+		return TCC_OK;
+	if (conv_geom_of(n, X, W->dims + 2, false, &geo)) {
+		tcc_clear_error();
+		return TCC_OK;
+	}
+	d.N = X->dims[0]; d.C = X->dims[1]; d.H = X->dims[2]; d.W = X->dims[3];
+	d.OC = W->dims[0]; d.KH = W->dims[2]; d.KW = W->dims[3];
+	d.groups = ir_attr_int(n, "group", 1);
+	for (int i = 0; i < 2; i++) {
+		d.stride[i] = geo.s[i];
+		d.pad_begin[i] = geo.pb[i];
+		d.pad_end[i] = geo.pe[i];
+		d.dilation[i] = geo.d[i];
+	}
+	d.weights = W->data;
+	d.bias = b >= 0 ? g->tensors[b].v.data : NULL;
+	return create_with_epilogue(g, pi, &d, &d.post, conv_create, true, -1, ps);
+}
+
+static tcc_status do_pool(ir_graph *g, int pi, pass_stats *ps)
+{
+	const ir_node *n = &g->nodes[pi];
+	const tv *X = &g->tensors[n->in[0]].v;
+	tcc_dnnl_pool_desc d = { 0 };
+	const char *op = n->op_type;
+	tcc_dnnl_op *dop;
+
+	if (X->rank != 4 || n->n_out != 1)
+		return TCC_OK;
+	d.N = X->dims[0]; d.C = X->dims[1]; d.H = X->dims[2]; d.W = X->dims[3];
+	if (!strcmp(op, "GlobalAveragePool") || !strcmp(op, "GlobalMaxPool")) {
+		d.kind = op[6] == 'A' ? TCC_DNNL_POOL_GLOBAL_AVG : TCC_DNNL_POOL_GLOBAL_MAX;
+	} else {
+		const int64_t *k;
+		conv_geom geo;
+
+		if (ir_attr_ints(n, "kernel_shape", &k) != 2 || ir_attr_int(n, "storage_order", 0))
+			return TCC_OK;
+		if (conv_geom_of(n, X, k, true, &geo)) {
+			tcc_clear_error();
+			return TCC_OK;
+		}
+		bool incl = ir_attr_int(n, "count_include_pad", 0);
+
+		d.kind = !strcmp(op, "MaxPool") ? TCC_DNNL_POOL_MAX :
+			 incl ? TCC_DNNL_POOL_AVG_INCLUDE_PAD : TCC_DNNL_POOL_AVG_EXCLUDE_PAD;
+		for (int i = 0; i < 2; i++) {
+			int64_t ek = (geo.k[i] - 1) * geo.d[i] + 1;
+			/* ceil_mode: widen the end padding so the floor formula gives the ceil size */
+			int64_t pe = (geo.out[i] - 1) * geo.s[i] + ek - geo.in[i] - geo.pb[i];
+
+			if (pe < geo.pe[i])
+				pe = geo.pe[i];
+			if (pe != geo.pe[i] && incl)
+				return TCC_OK;
+			d.kernel[i] = geo.k[i];
+			d.stride[i] = geo.s[i];
+			d.pad_begin[i] = geo.pb[i];
+			d.pad_end[i] = pe;
+			d.dilation[i] = geo.d[i];
+		}
+	}
+	if (tcc_dnnl_pool_create(&dop, &d) != TCC_OK) {
+		tcc_clear_error();
+		return TCC_OK;
+	}
+	if (tcc_dnnl_op_dst_bytes(dop) != tv_nbytes(&g->tensors[n->out[0]].v) || tcc_dnnl_op_dst_is_blocked(dop)) {
+		tcc_dnnl_op_free(dop);
+		return TCC_OK;
+	}
+	return attach(g, pi, dop, -1, NULL, ps);
+}
+
+tcc_status pass_extern_kernels(ir_graph *g, pass_stats *ps)
+{
+	ir_graph_recount(g);
+	for (int i = 0; i < g->n_nodes; i++) {
+		ir_node *n = &g->nodes[i];
+		tcc_status st = TCC_OK;
+
+		if (n->dead || n->kernel || !n->shapes_static || n->n_out < 1 || !is_f32(g, n->in[0]) ||
+		    !is_f32(g, n->out[0]))
+			continue;
+		if (!strcmp(n->op_type, "MatMul") && is_f32(g, n->in[1]))
+			st = do_matmul(g, i, ps);
+		else if (!strcmp(n->op_type, "Gemm") && is_f32(g, n->in[1]))
+			st = do_gemm(g, i, ps);
+		else if (!strcmp(n->op_type, "Conv") && is_f32(g, n->in[1]))
+			st = do_conv(g, i, ps);
+		else if (!strcmp(n->op_type, "MaxPool") || !strcmp(n->op_type, "AveragePool") ||
+			 !strcmp(n->op_type, "GlobalAveragePool") || !strcmp(n->op_type, "GlobalMaxPool"))
+			st = do_pool(g, i, ps);
+		if (st)
+			return st;
+	}
+	return TCC_OK;
+}
