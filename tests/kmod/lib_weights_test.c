@@ -16,6 +16,48 @@
 #define NR_HUGEPAGES "/proc/sys/vm/nr_hugepages"
 #define SHMEM_THP "/sys/kernel/mm/transparent_hugepage/shmem_enabled"
 
+/* The selected word of a sysfs/procfs knob ("[advise]" style or a plain value). */
+static void read_knob(const char *path, char *buf, size_t len)
+{
+	char raw[256] = "", *l, *r;
+	FILE *f = fopen(path, "re");
+
+	if (f) {
+		if (!fgets(raw, sizeof(raw), f))
+			raw[0] = '\0';
+		fclose(f);
+	}
+	raw[strcspn(raw, "\n")] = '\0';
+	l = strchr(raw, '[');
+	r = l ? strchr(l, ']') : NULL;
+	if (l && r) {
+		*r = '\0';
+		snprintf(buf, len, "%s", l + 1);
+	} else {
+		snprintf(buf, len, "%s", raw);
+	}
+}
+
+/* Tests change the guest's hugetlb pool and shmem THP mode: put them back, even on failure. */
+FIXTURE(knobs) {
+	char hugepages[32], shmem_thp[32];
+};
+
+FIXTURE_SETUP(knobs)
+{
+	read_knob(NR_HUGEPAGES, self->hugepages, sizeof(self->hugepages));
+	read_knob(SHMEM_THP, self->shmem_thp, sizeof(self->shmem_thp));
+	ASSERT_NE(0, self->hugepages[0]);
+	ASSERT_NE(0, self->shmem_thp[0]);
+}
+
+FIXTURE_TEARDOWN(knobs)
+{
+	unsetenv("TCC_WEIGHTS_BACKING");
+	tcc_write_file(NR_HUGEPAGES, self->hugepages);
+	tcc_write_file(SHMEM_THP, self->shmem_thp);
+}
+
 /* Create, fill, seal, reopen, map and touch: returns the PMD-mapped bytes. */
 static size_t roundtrip(struct __test_metadata *_metadata, const char *name, size_t size,
 			tcc_weights_backend backend, tcc_weights_info *info)
@@ -41,7 +83,7 @@ static size_t roundtrip(struct __test_metadata *_metadata, const char *name, siz
 	return pmd;
 }
 
-TEST(embedded_hugetlb_is_pmd_mapped)
+TEST_F(knobs, embedded_hugetlb_is_pmd_mapped)
 {
 	tcc_weights_info info;
 	size_t pmd;
@@ -53,10 +95,9 @@ TEST(embedded_hugetlb_is_pmd_mapped)
 	EXPECT_EQ(TCC_WEIGHTS_HUGETLB, info.backing);
 	EXPECT_EQ(4 * MIB, pmd);
 	printf("# embedded hugetlb: %zu of %zu bytes PMD-mapped\n", pmd, 4 * MIB);
-	EXPECT_EQ(0, tcc_write_file(NR_HUGEPAGES, "0"));
 }
 
-TEST(embedded_hugetlb_pool_exhausted_is_no_memory)
+TEST_F(knobs, embedded_hugetlb_pool_exhausted_is_no_memory)
 {
 	tcc_weights_options o = { .backend = TCC_WEIGHTS_EMBEDDED };
 	tcc_weights *w;
@@ -67,11 +108,9 @@ TEST(embedded_hugetlb_pool_exhausted_is_no_memory)
 	ASSERT_EQ(TCC_OK, tcc_weights_create(&w, "emb-exhaust", 4 * MIB, &o));
 	EXPECT_EQ(TCC_ERR_NO_MEMORY, tcc_weights_map_writable(w, &rw));
 	tcc_weights_close(w);
-	unsetenv("TCC_WEIGHTS_BACKING");
-	EXPECT_EQ(0, tcc_write_file(NR_HUGEPAGES, "0"));
 }
 
-TEST(embedded_thp_is_pmd_mapped_when_shmem_thp_is_advised)
+TEST_F(knobs, embedded_thp_is_pmd_mapped_when_shmem_thp_is_advised)
 {
 	tcc_weights_info info;
 	size_t pmd;
@@ -81,7 +120,7 @@ TEST(embedded_thp_is_pmd_mapped_when_shmem_thp_is_advised)
 	EXPECT_EQ(TCC_WEIGHTS_THP, info.backing);
 	EXPECT_EQ(4 * MIB, pmd);
 	printf("# embedded THP (shmem_enabled=advise): %zu of %zu bytes PMD-mapped\n", pmd, 4 * MIB);
-	EXPECT_EQ(0, tcc_write_file(SHMEM_THP, "never"));
+	ASSERT_EQ(0, tcc_write_file(SHMEM_THP, "never"));
 	pmd = roundtrip(_metadata, "emb-small", 4 * MIB, TCC_WEIGHTS_EMBEDDED, &info);
 	EXPECT_EQ(TCC_WEIGHTS_SMALL_PAGES, info.backing);
 	EXPECT_EQ(0, pmd);
