@@ -104,7 +104,9 @@ tcc_status tcc_weights_memfd_create(const char *name, size_t alloc_size,
 	snprintf(label, sizeof(label), "tcc-weights:%s", name);
 	f = memfd_create(label, flags);
 	if (f < 0)
-		return tcc_set_errno(errno == ENOMEM ? TCC_ERR_NO_MEMORY : TCC_ERR_IO, errno,
+		return tcc_set_errno(errno == ENOMEM ? TCC_ERR_NO_MEMORY :
+				     errno == EINVAL && backing == TCC_WEIGHTS_HUGETLB ?
+				     TCC_ERR_UNSUPPORTED : TCC_ERR_IO, errno,
 				     "memfd_create(%s%s)", label,
 				     backing == TCC_WEIGHTS_HUGETLB ? ", MFD_HUGETLB" : "");
 	if (ftruncate(f, (off_t)alloc_size) < 0) {
