@@ -152,7 +152,7 @@ typedef struct epilogue {
 /* Collects the pointwise chain after node p (index pi) that oneDNN can fuse. */
 static void collect_epilogue(const ir_graph *g, int pi, bool allow_add, epilogue *ep)
 {
-	int t = g->nodes[pi].out[0];
+	int t = ep->out >= 0 ? ep->out : g->nodes[pi].out[0];
 	const tv *shape = &g->tensors[t].v;
 
 	ep->out = t;
@@ -191,6 +191,11 @@ static void collect_epilogue(const ir_graph *g, int pi, bool allow_add, epilogue
 			   !isnan(scalar(g, n->in[1])) && !isnan(scalar(g, n->in[2]))) {
 			p = (tcc_dnnl_post){ TCC_DNNL_POST_CLIP, (float)scalar(g, n->in[1]),
 					     (float)scalar(g, n->in[2]) };
+		} else if ((!strcmp(op, "Mul") || (!strcmp(op, "Div") && n->in[0] == t)) &&
+			   !isnan(scalar(g, other_input(n, t))) && scalar(g, other_input(n, t)) != 0) {
+			double k = scalar(g, other_input(n, t));
+
+			p = (tcc_dnnl_post){ TCC_DNNL_POST_LINEAR, (float)(op[0] == 'M' ? k : 1.0 / k), 0 };
 		} else if (!strcmp(op, "Add") && allow_add && ep->residual < 0) {
 			int r = other_input(n, t);
 
@@ -247,22 +252,44 @@ static tcc_status attach(ir_graph *g, int pi, tcc_dnnl_op *op, int src_b, const 
 	return TCC_OK;
 }
 
-typedef tcc_status (*create_fn)(tcc_dnnl_op **op, const void *desc);
+static tcc_status create_with_bias(ir_graph *g, int pi, void *desc, tcc_dnnl_post_ops *post,
+				   tcc_status (*create)(tcc_dnnl_op **, const void *), bool allow_add,
+				   int src_b, int bias_node, const float **bias_slot, const float *bias,
+				   pass_stats *ps);
 
 /* Tries with the epilogue, then without it. */
 static tcc_status create_with_epilogue(ir_graph *g, int pi, void *desc, tcc_dnnl_post_ops *post,
 				       tcc_status (*create)(tcc_dnnl_op **, const void *), bool allow_add,
 				       int src_b, pass_stats *ps)
 {
-	epilogue ep = { .residual = -1 };
+	return create_with_bias(g, pi, desc, post, create, allow_add, src_b, -1, NULL, NULL, ps);
+}
+
+/*
+ * As above, where @bias_node (or -1) is an Add of a constant [N] vector
+ * already folded into the desc's bias through *bias_slot = bias: without
+ * the epilogue it is retried with the bias slot cleared and that Add kept.
+ */
+static tcc_status create_with_bias(ir_graph *g, int pi, void *desc, tcc_dnnl_post_ops *post,
+				   tcc_status (*create)(tcc_dnnl_op **, const void *), bool allow_add,
+				   int src_b, int bias_node, const float **bias_slot, const float *bias,
+				   pass_stats *ps)
+{
+	epilogue ep = { .residual = -1, .out = -1 };
 	tcc_dnnl_op *op = NULL;
 	tcc_dnnl_post_ops base = *post;
 
+	if (bias_node >= 0) {
+		ep.absorbed[ep.n_absorbed++] = bias_node;
+		ep.out = g->nodes[bias_node].out[0];
+	}
 	collect_epilogue(g, pi, allow_add, &ep);
 	for (int attempt = 0; attempt < 2; attempt++) {
 		*post = base;
+		if (bias_slot)
+			*bias_slot = attempt == 0 ? bias : NULL;
 		if (attempt == 0) {
-			if (!ep.post.n)
+			if (!ep.n_absorbed)
 				continue;
 			if (base.n + ep.post.n > TCC_DNNL_MAX_POST)
 				continue;
@@ -325,6 +352,18 @@ static tcc_status do_matmul(ir_graph *g, int pi, pass_stats *ps)
 	}
 	if (d.M < 1 || d.K < 1 || d.N < 1)
 		return TCC_OK;
+	/* MatMul + Add(const [N]) is a Linear layer: the Add becomes the bias. */
+	int c = sole_consumer(g, n->out[0]);
+
+	if (c >= 0 && !strcmp(g->nodes[c].op_type, "Add")) {
+		int b = other_input(&g->nodes[c], n->out[0]);
+
+		if (is_const(g, b) && is_f32(g, b) && tv_numel(&g->tensors[b].v) == d.N &&
+		    g->tensors[b].v.dims[g->tensors[b].v.rank - 1] == d.N &&
+		    tv_same_shape(&g->tensors[g->nodes[c].out[0]].v, &g->tensors[n->out[0]].v))
+			return create_with_bias(g, pi, &d, &d.post, mm_create, true, src_b, c, &d.bias,
+						g->tensors[b].v.data, ps);
+	}
 	return create_with_epilogue(g, pi, &d, &d.post, mm_create, true, src_b, ps);
 }
 
