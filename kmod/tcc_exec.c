@@ -10,7 +10,12 @@
  * executor's file closes with jobs fetched and not completed (the process
  * died), those jobs go back to the front of the ready list for another
  * executor, at most exec_retries times; then they fail with -EIO.
+ *
+ * An executor maps its clients' buffers, so it only gets jobs of queues
+ * created by its own effective uid, unless it attached with CAP_SYS_ADMIN.
  */
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -75,6 +80,8 @@ int tcc_exec_attach_ioctl(struct drm_device *drm, void *data, struct drm_file *f
 		return -ENOMEM;
 	exec->file = file;
 	exec->pid = task_tgid_nr(current);
+	exec->uid = current_euid();
+	exec->any_uid = capable(CAP_SYS_ADMIN);
 	INIT_LIST_HEAD(&exec->running);
 
 	spin_lock(&qdev->cpu_lock);
@@ -99,6 +106,24 @@ static struct tcc_executor *tcc_exec_of(struct tcc_qdev *qdev, struct tcc_qfile 
 	exec = qf->exec;
 	spin_unlock(&qdev->cpu_lock);
 	return exec;
+}
+
+/* Moves the oldest ready job this executor may run onto its running list. */
+static struct tcc_job *tcc_exec_take(struct tcc_qdev *qdev, struct tcc_executor *exec)
+{
+	struct tcc_job *job, *found = NULL;
+
+	spin_lock(&qdev->cpu_lock);
+	list_for_each_entry(job, &qdev->cpu_ready, cpu_link) {
+		if (exec->any_uid || uid_eq(job->queue->uid, exec->uid)) {
+			found = job;
+			list_move_tail(&job->cpu_link, &exec->running);
+			job->exec = exec;
+			break;
+		}
+	}
+	spin_unlock(&qdev->cpu_lock);
+	return found;
 }
 
 /* Gives a fetched job back (fetch failed half-way): front of the line, no retry charged. */
@@ -176,23 +201,15 @@ int tcc_exec_fetch_ioctl(struct drm_device *drm, void *data, struct drm_file *fi
 	exec = tcc_exec_of(qdev, tcc_qfile(file));
 	if (!exec)
 		return -EPERM;
-	for (;;) {
-		spin_lock(&qdev->cpu_lock);
-		job = list_first_entry_or_null(&qdev->cpu_ready, struct tcc_job, cpu_link);
-		if (job) {
-			list_move_tail(&job->cpu_link, &exec->running);
-			job->exec = exec;
-		}
-		spin_unlock(&qdev->cpu_lock);
-		if (job)
-			break;
-		if (args->flags & DRM_TCC_FETCH_NONBLOCK)
-			return -EAGAIN;
+	job = tcc_exec_take(qdev, exec);
+	if (!job && (args->flags & DRM_TCC_FETCH_NONBLOCK))
+		return -EAGAIN;
+	if (!job) {
 		left = wait_event_interruptible_timeout(qdev->cpu_wait,
-							!list_empty(&qdev->cpu_ready), HZ);
+							(job = tcc_exec_take(qdev, exec)), HZ);
 		if (left < 0)
 			return left;
-		if (!left)
+		if (!job)
 			return -EAGAIN;
 	}
 

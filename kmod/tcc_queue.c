@@ -7,6 +7,8 @@
  * scheduler; each queue is one drm_sched entity on its engine's scheduler at
  * the queue's priority.  See tcc_queue_priv.h for the object lifetimes.
  */
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/delay.h>
 #include <linux/module.h>
 #include <linux/sched.h>
@@ -106,6 +108,9 @@ int tcc_queue_create_ioctl(struct drm_device *drm, void *data, struct drm_file *
 	if (args->engine >= TCC_ENGINES || args->priority >= ARRAY_SIZE(tcc_prio_map) ||
 	    args->flags || args->queue_id)
 		return -EINVAL;
+	/* High priority can starve everyone else's queues: as amdgpu, ask for CAP_SYS_NICE. */
+	if (args->priority > DRM_TCC_PRIO_NORMAL && !capable(CAP_SYS_NICE))
+		return -EACCES;
 	q = kzalloc(sizeof(*q), GFP_KERNEL);
 	if (!q)
 		return -ENOMEM;
@@ -117,6 +122,7 @@ int tcc_queue_create_ioctl(struct drm_device *drm, void *data, struct drm_file *
 	q->engine = args->engine;
 	q->priority = args->priority;
 	q->pid = task_tgid_nr(current);
+	q->uid = current_euid();
 	sched = &qdev->sched[q->engine];
 	ret = drm_sched_entity_init(&q->entity, tcc_prio_map[q->priority], &sched, 1, NULL);
 	if (ret)

@@ -19,6 +19,7 @@
 
 #include <linux/dma-fence.h>
 #include <linux/kref.h>
+#include <linux/uidgid.h>
 #include <linux/wait.h>
 #include <linux/xarray.h>
 #include <drm/gpu_scheduler.h>
@@ -69,6 +70,7 @@ struct tcc_job_result {
  * @engine: DRM_TCC_ENGINE_*
  * @priority: DRM_TCC_PRIO_*
  * @pid: creator's thread-group id
+ * @uid: creator's effective uid (only executors of that uid see its jobs)
  * @entity: drm_sched entity (one per queue)
  * @submit_lock: serialises arm + push (drm_sched needs it per entity) and destroy
  * @destroyed: no more submits
@@ -91,6 +93,7 @@ struct tcc_queue {
 	u32 engine;
 	u32 priority;
 	pid_t pid;
+	kuid_t uid;
 	struct drm_sched_entity entity;
 	struct mutex submit_lock;
 	bool destroyed;
@@ -109,6 +112,8 @@ struct tcc_queue {
  * @file: its DRM file (the BO handles of fetched jobs live there)
  * @id: device-unique id
  * @pid: its thread-group id
+ * @uid: its effective uid
+ * @any_uid: may run jobs of every user (CAP_SYS_ADMIN at attach)
  * @jobs_done: jobs it completed
  * @running: jobs it fetched and has not completed (&tcc_job.cpu_link)
  */
@@ -117,6 +122,8 @@ struct tcc_executor {
 	struct drm_file *file;
 	u32 id;
 	pid_t pid;
+	kuid_t uid;
+	bool any_uid;
 	u64 jobs_done;
 	struct list_head running;
 };

@@ -617,6 +617,52 @@ TEST_F(queue, client_exit_mid_job_cancels_and_releases_bos)
 	EXPECT_LT(ran, 60);
 }
 
+/*
+ * An executor maps its clients' buffers: one running as another user gets
+ * none of root's jobs; unprivileged clients cannot use the high priority.
+ */
+TEST_F(queue, executors_see_only_their_users_jobs)
+{
+	struct drm_tcc_cmd fill = { .op = DRM_TCC_CMD_FILL, .dst = 0, .size = 64, .value = 0xaa };
+	int report[2], f;
+	uint32_t q;
+	pid_t other;
+	char verdict;
+
+	ASSERT_EQ(pipe(report), 0);
+	ASSERT_EQ(queue_create(self->fd, CPU, DRM_TCC_PRIO_NORMAL, &q), 0);
+	f = submit(self->fd, q, &fill, 1, self->h, 1, NULL, 0, NULL);
+	ASSERT_GE(f, 0);
+	other = fork();
+	if (other == 0) {
+		struct drm_tcc_exec_attach at = { .engine = CPU };
+		struct drm_tcc_cmd cmds[DRM_TCC_MAX_CMDS];
+		struct drm_tcc_exec_bo bos[DRM_TCC_MAX_BOS];
+		struct drm_tcc_exec_fetch fe = { .flags = DRM_TCC_FETCH_NONBLOCK,
+						 .cmds = (uintptr_t)cmds, .bos = (uintptr_t)bos };
+		struct drm_tcc_queue_create hi = { .engine = SIM, .priority = DRM_TCC_PRIO_HIGH };
+		int fd = tcc_test_open();	/* opened as root, used as nobody */
+
+		if (fd < 0 || setgid(65534) || setuid(65534))
+			_exit(1);
+		verdict = qioctl(fd, DRM_IOCTL_TCC_EXEC_ATTACH, &at) ? 'a' :
+			  qioctl(fd, DRM_IOCTL_TCC_EXEC_FETCH, &fe) != -EAGAIN ? 'f' :
+			  qioctl(fd, DRM_IOCTL_TCC_QUEUE_CREATE, &hi) != -EACCES ? 'p' : 'k';
+		(void)!write(report[1], &verdict, 1);
+		_exit(0);
+	}
+	ASSERT_EQ(read(report[0], &verdict, 1), 1);
+	waitpid(other, NULL, 0);
+	EXPECT_EQ(verdict, 'k') TH_LOG("a: attach failed, f: got root's job, p: high priority allowed");
+	EXPECT_EQ(fence_wait(f, 0), 0);	/* still waiting for a root executor */
+	pid_t ex = spawn_executor(-1, 0, -1);
+	ASSERT_EQ(fence_wait(f, 20000), 1);
+	EXPECT_EQ(fence_status(f), 1);
+	EXPECT_EQ(((uint32_t *)self->a.map)[0], 0xaa);
+	reap(ex);
+	close(f);
+}
+
 TEST_F(queue, bad_input_is_rejected)
 {
 	struct drm_tcc_queue_create qc = { .engine = 7 };
