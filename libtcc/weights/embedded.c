@@ -335,6 +335,7 @@ tcc_status tcc_weights_emb_list(tcc_weights_info **list, size_t *count)
 	struct tcc_keeper_reply r;
 	FILE *f;
 	int s, dup;
+	unsigned int state;
 
 	*list = NULL;
 	*count = 0;
@@ -349,6 +350,13 @@ tcc_status tcc_weights_emb_list(tcc_weights_info **list, size_t *count)
 			*nl = '\0';
 		path = strrchr(line, ' ');
 		if (!path || strncmp(path + 1, prefix, plen))
+			continue;
+		/*
+		 * Only the name's owner: the listening socket (sealed) or the
+		 * bound one (being filled), both state 01.  Accepted connections
+		 * (03) show the same name and may linger briefly after unload.
+		 */
+		if (sscanf(line, "%*s %*s %*s %*s %*s %x", &state) != 1 || state != 1)
 			continue;
 		path += 1 + plen;
 		if (tcc_weights_check_name(path) != TCC_OK)
