@@ -36,6 +36,7 @@ struct client {
 	enum state st;
 	int round;
 	int connect_tries;
+	bool want_out;	/* EPOLLOUT registered: only change it when needed (a syscall each) */
 	uint8_t in[16];
 	size_t got;
 	struct { uint8_t *p; size_t len, off; } out;
@@ -121,8 +122,12 @@ static void flush(struct client *c)
 	}
 	if (c->out.off == c->out.len)
 		c->out.off = c->out.len = 0;
-	struct epoll_event ev = { .events = EPOLLIN | (c->out.len ? EPOLLOUT : 0), .data.ptr = c };
-	epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
+	bool want = c->out.len != 0;
+	if (want != c->want_out) {
+		struct epoll_event ev = { .events = EPOLLIN | (want ? EPOLLOUT : 0), .data.ptr = c };
+		epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
+		c->want_out = want;
+	}
 }
 
 static void start_connect(struct client *c)
@@ -136,6 +141,7 @@ static void start_connect(struct client *c)
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->connect_tries++;
 	c->st = CONNECTING;
+	c->want_out = true;
 	if (connect(c->fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 && errno != EINPROGRESS) {
 		perror("connect");
 		exit(1);

@@ -103,7 +103,7 @@ static void conn_close(struct store_conn *c, int level, const char *why)
 		return;
 	c->closing = true;
 	if (why)
-		store_log(srv, level, "client %" PRIu64 " %s: closing: %s", c->id, c->peer, why);
+		store_log(srv, level, "client %" PRIu64 " %s: closing: %s", c->id, store_conn_peer(c, level), why);
 	/* A waiter that goes away leaves nothing behind. */
 	store_conn_drop_waits(c);
 	if (c->is_dirty) {
@@ -205,7 +205,7 @@ static void conn_flush(struct store_conn *c)
 		uv_read_stop(s);
 		/* Once per connection at the default level: a slow client is news, its every stall is not. */
 		store_log(srv, c->pause_logged ? 1 : 0, "client %" PRIu64 " %s: not reading its replies, pausing it",
-			  c->id, c->peer);
+			  c->id, store_conn_peer(c, c->pause_logged ? 1 : 0));
 		c->pause_logged = true;
 	}
 }
@@ -355,8 +355,14 @@ static void resume_reading(struct store_conn *c)
 	flush_dirty(c->srv);
 }
 
-static void describe_peer(struct store_conn *c)
+/* The peer's address for a log line at @level; looked up only when logged. */
+const char *store_conn_peer(struct store_conn *c, int level)
 {
+	if (level > c->srv->verbose)
+		return "";
+	if (c->peer[0])
+		return c->peer;
+
 	struct sockaddr_storage ss;
 	int len = sizeof(ss);
 	char ip[INET6_ADDRSTRLEN] = "?";
@@ -372,6 +378,7 @@ static void describe_peer(struct store_conn *c)
 		}
 	}
 	snprintf(c->peer, sizeof(c->peer), "%s:%d", ip, port);
+	return c->peer;
 }
 
 static void on_connection(uv_stream_t *listener, int status)
@@ -413,10 +420,8 @@ static void on_connection(uv_stream_t *listener, int status)
 		conn_close(c, 2, NULL);
 		return;
 	}
-	describe_peer(c);
-	uv_tcp_nodelay(&c->tcp, 1);
-	uv_tcp_keepalive(&c->tcp, 1, KEEPALIVE_S);	/* reaps half-open peers */
-	store_log(srv, 1, "client %" PRIu64 " %s: connected", c->id, c->peer);
+	/* TCP_NODELAY and keepalive come from the listener: Linux copies them on accept. */
+	store_log(srv, 1, "client %" PRIu64 " %s: connected", c->id, store_conn_peer(c, 1));
 	int rc = uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
 	if (rc < 0)
 		conn_close(c, 0, uv_strerror(rc));
@@ -464,6 +469,15 @@ static int bind_listen(struct tcc_store_server *srv, const char *host, uint16_t 
 	srv->listener.data = srv;
 	srv->open_handles++;
 	rc = uv_tcp_bind(&srv->listener, (struct sockaddr *)&ss, 0);
+	/*
+	 * Set on the listener, inherited by every accepted socket: saves five
+	 * setsockopt() calls per connection in a storm.  Keepalive reaps
+	 * half-open peers; no Nagle delay on small replies.
+	 */
+	if (rc == 0)
+		rc = uv_tcp_nodelay(&srv->listener, 1);
+	if (rc == 0)
+		rc = uv_tcp_keepalive(&srv->listener, 1, KEEPALIVE_S);
 	if (rc == 0)
 		rc = uv_listen((uv_stream_t *)&srv->listener, backlog, on_connection);
 	if (rc < 0) {

@@ -580,14 +580,15 @@ enum req_result store_handle_request(struct store_conn *c, const uint8_t *p, siz
 				c->proto = PROTO_V2;
 				c->srv->st.clients_v2++;
 				store_log(c->srv, 1, "client %" PRIu64 " %s: PyTorch 2.x protocol",
-					  c->id, c->peer);
+					  c->id, store_conn_peer(c, 1));
 				*used = 5;
 				return REQ_DONE;
 			}
 		}
 		c->proto = PROTO_V1;
 		c->srv->st.clients_v1++;
-		store_log(c->srv, 1, "client %" PRIu64 " %s: PyTorch 1.13 protocol", c->id, c->peer);
+		store_log(c->srv, 1, "client %" PRIu64 " %s: PyTorch 1.13 protocol", c->id,
+			  store_conn_peer(c, 1));
 	}
 	bool v1 = c->proto == PROTO_V1;
 	uint8_t op = store_read_u8(&q.r);

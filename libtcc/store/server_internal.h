@@ -77,6 +77,8 @@ struct store_buf *store_conn_out(struct store_conn *c);
 void store_conn_mark_dirty(struct store_conn *c);
 void store_conn_drop_waits(struct store_conn *c);
 
+const char *store_conn_peer(struct store_conn *c, int level);
+
 void store_log(struct tcc_store_server *srv, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

@@ -241,6 +241,17 @@ def thousands_of_reconnects_and_dead_waiters_leave_memory_bounded():
     srv.alive_and_serving()
 
 
+def accepted_connections_carry_tcp_keepalive():
+    # Set on the listener and inherited: half-open peers are reaped.
+    c = connect(srv.port)
+    c.sendall(bytes([PING]) + struct.pack("<I", 5))
+    recv_exact(c, 4)
+    out = subprocess.run(["ss", "-tno", "state", "established", f"( sport = :{srv.port} )"],
+                         capture_output=True, text=True, check=True).stdout
+    check("keepalive" in out, out)
+    c.close()
+
+
 def sigterm_stops_cleanly():
     srv.stop()
 
@@ -258,5 +269,6 @@ if __name__ == "__main__":
         cancel_wait_always_answers,
         watch_key_is_refused_with_a_reason,
         thousands_of_reconnects_and_dead_waiters_leave_memory_bounded,
+        accepted_connections_carry_tcp_keepalive,
         sigterm_stops_cleanly,
     ])
