@@ -210,6 +210,32 @@ static tcc_status ln_run(const ir_node *n, const op_env *env, tv *const *in, int
 	const tv *sc = in[1], *bias = n_in > 2 ? in[2] : NULL;
 	int64_t nsc = tv_numel(sc), nb = bias ? tv_numel(bias) : 0;
 
+	if (t == TCC_F32 && sc->dtype == TCC_F32 && nsc == len && (!bias || (bias->dtype == TCC_F32 && nb == len))) {
+		/* Two passes per row: mean, then variance and the normalised output. */
+		#pragma omp parallel for if (outer * len > 32768)
+		for (int64_t o = 0; o < outer; o++) {
+			const float *x = (const float *)in[0]->data + o * len, *w = sc->data;
+			const float *bv = bias ? bias->data : NULL;
+			float *y = (float *)out[0].data + o * len;
+			double s = 0, ss = 0;
+
+			for (int64_t k = 0; k < len; k++)
+				s += x[k];
+			float mean = (float)(s / (double)len);
+
+			for (int64_t k = 0; k < len; k++)
+				ss += (double)(x[k] - mean) * (x[k] - mean);
+			float inv = (float)(1.0 / sqrt(ss / (double)len + eps));
+
+			for (int64_t k = 0; k < len; k++)
+				y[k] = (x[k] - mean) * inv * w[k] + (bv ? bv[k] : 0.0f);
+			if (n_out > 1)
+				((float *)out[1].data)[o] = mean;
+			if (n_out > 2)
+				((float *)out[2].data)[o] = inv;
+		}
+		return TCC_OK;
+	}
 	#pragma omp parallel for if (outer * len > 65536)
 	for (int64_t o = 0; o < outer; o++) {
 		double mean = 0, var = 0;

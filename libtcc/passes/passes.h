@@ -33,6 +33,8 @@ tcc_status pass_fold_batchnorm(ir_graph *g, pass_stats *ps);
  * prepacked), absorbing pointwise epilogues as post-ops.
  */
 tcc_status pass_extern_kernels(ir_graph *g, pass_stats *ps);
+/* ReduceMean/Sub/Pow/ReduceMean/Add/Sqrt/Div[/Mul/Add] over the last axis -> LayerNormalization. */
+tcc_status pass_fuse_layernorm(ir_graph *g, pass_stats *ps);
 /* Marks view ops as aliases and assigns arena offsets to static intermediates. */
 tcc_status pass_plan_memory(ir_graph *g, pass_stats *ps);
 

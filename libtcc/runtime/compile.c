@@ -49,6 +49,9 @@ tcc_status model_compile(tcc_model *m)
 		st = pass_extern_kernels(g, &m->stats);
 		if (st)
 			return st;
+		st = pass_fuse_layernorm(g, &m->stats);
+		if (st)
+			return st;
 	}
 	st = pass_plan_memory(g, &m->stats);
 	if (st)
