@@ -148,6 +148,12 @@ tcc_status tcc_weights_pack(void *dst, size_t dst_size, const tcc_weights_record
 tcc_status tcc_weights_load_records(tcc_weights **out, const char *name,
 				    const tcc_weights_record *recs, size_t n,
 				    const tcc_weights_options *opts);
+/*
+ * Every initializer (and Constant) of an ONNX model, packed into a new
+ * sealed buffer @name: what a server loads once for its workers.
+ */
+tcc_status tcc_weights_load_onnx(tcc_weights **out, const char *name, const char *onnx_path,
+				 const tcc_weights_options *opts);
 /* Number of records in a packed image (validated). */
 tcc_status tcc_weights_image_count(const void *image, size_t size, size_t *count);
 /*

@@ -15,7 +15,7 @@ check() { # check "description" command...
 	if "$@" >"$tmp/out" 2>&1; then echo "ok $n - tccctl: $d"
 	else echo "not ok $n - tccctl: $d"; sed 's/^/#   /' "$tmp/out"; fails=$((fails + 1)); fi
 }
-echo "1..7"
+echo "1..8"
 check "load --resident returns and reports the size" \
 	bash -c "$B weights load $name $tmp/w.bin --resident --backend embedded | grep -q '3000000 bytes'"
 check "list shows it resident" \
@@ -33,4 +33,11 @@ check "unload of an unknown name fails with exit 1" \
 	bash -c "$B weights unload $name --backend embedded; test \$? = 1"
 check "bad name and bad usage are refused" \
 	bash -c "$B weights load 'a b' $tmp/w.bin --backend embedded; test \$? = 1 && $B weights frob; test \$? = 2"
+if [[ -n ${TCC_WEIGHTS_TEST_ONNX:-} ]]; then
+	check "load --onnx packs the model's initializers (448-byte image for W and B)" \
+		bash -c "$B weights load $name-onnx $TCC_WEIGHTS_TEST_ONNX --onnx --resident --backend embedded | grep -q ': 448 bytes' &&
+			 $B weights unload $name-onnx --backend embedded"
+else
+	n=$((n + 1)); echo "ok $n - tccctl: load --onnx # SKIP no test model (python3-onnx)"
+fi
 exit $((fails > 0))

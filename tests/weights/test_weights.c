@@ -544,6 +544,45 @@ static void packed_records_are_found_in_place(void **state)
 	tcc_weights_close(w);
 }
 
+/* A model's initializers packed by name, read in place by every process. */
+static void onnx_initializers_are_loaded_once(void **state)
+{
+	const char *path = getenv("TCC_WEIGHTS_TEST_ONNX");
+	const char *name = name_of("onnx");
+	tcc_weights_record got;
+	tcc_weights_info info;
+	tcc_weights *w, *r;
+	const float *f;
+	const void *img;
+	pid_t pid;
+
+	if (!path || !*path) {
+		print_message("# no test model (python3-onnx missing?)\n");
+		skip();
+	}
+	assert_int_equal(tcc_weights_load_onnx(&w, name, "/nonexistent.onnx", &opts),
+			 TCC_ERR_NOT_FOUND);
+	assert_int_equal(tcc_weights_load_onnx(&w, name, path, &opts), TCC_OK);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (tcc_weights_open(&r, name, &opts) || tcc_weights_map(r, &img) ||
+		    tcc_weights_info_get(r, &info) ||
+		    tcc_weights_image_find(img, info.size, "W", &got))
+			_exit(1);
+		f = got.data;
+		if (got.dtype != TCC_F32 || got.rank != 2 || got.dims[0] != 4 || got.dims[1] != 3 ||
+		    got.nbytes != 48 || f[0] != 0.0f || f[5] != 1.25f || f[11] != 2.75f)
+			_exit(2);
+		if (tcc_weights_image_find(img, info.size, "B", &got) || got.nbytes != 12 ||
+		    ((const float *)got.data)[0] != -1.0f)
+			_exit(3);
+		_exit(0);
+	}
+	assert_int_equal(wait_child(pid), 0);
+	tcc_weights_close(w);
+}
+
 static void malformed_images_are_rejected(void **state)
 {
 	float a[4] = { 1, 2, 3, 4 };
@@ -618,6 +657,7 @@ int main(void)
 		cmocka_unit_test(huge_pages_are_used_when_available),
 		cmocka_unit_test(exhausted_hugetlb_pool_fails_cleanly),
 		cmocka_unit_test(packed_records_are_found_in_place),
+		cmocka_unit_test(onnx_initializers_are_loaded_once),
 		cmocka_unit_test(malformed_images_are_rejected),
 		cmocka_unit_test(nothing_leaks),
 	};

@@ -21,11 +21,12 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: tccctl weights list [--json]\n"
-		"       tccctl weights load NAME FILE [--resident] [--mode OCTAL]\n"
+		"       tccctl weights load NAME FILE [--onnx] [--resident] [--mode OCTAL]\n"
 		"       tccctl weights unload NAME\n"
 		"options: --backend module|embedded (default: tcc.ko when loaded)\n"
 		"\n"
-		"load copies FILE into a sealed buffer NAME.  With --resident it stays\n"
+		"load copies FILE into a sealed buffer NAME (--onnx: the model's\n"
+		"initializers, packed with an index).  With --resident it stays\n"
 		"until unload (tcc.ko: needs CAP_SYS_ADMIN); without, tccctl holds it\n"
 		"until interrupted.  unload drops the name and the pin: mappings keep\n"
 		"the memory until they go.\n");
@@ -102,15 +103,47 @@ static int read_all(int fd, void *dst, size_t size)
 	return 0;
 }
 
+/* Report, hold @w until told to stop unless resident, close. */
+static int loaded(tcc_weights *w, const char *name, const tcc_weights_options *o)
+{
+	tcc_weights_info info;
+	sigset_t set;
+	int sig;
+
+	tcc_weights_info_get(w, &info);
+	printf("loaded %s: %zu bytes (%s, %zu huge chunks)%s\n", name, info.size,
+	       tcc_weights_backing_str(info.backing), info.huge_chunks,
+	       o->resident ? ", resident" : "");
+	if (!o->resident) {
+		/* Nobody else holds it yet: keep it alive until told to stop. */
+		printf("holding %s until interrupted (use --resident to detach)\n", name);
+		fflush(stdout);
+		sigemptyset(&set);
+		sigaddset(&set, SIGINT);
+		sigaddset(&set, SIGTERM);
+		sigaddset(&set, SIGHUP);
+		sigprocmask(SIG_BLOCK, &set, NULL);
+		sigwait(&set, &sig);
+	}
+	tcc_weights_close(w);
+	return TCCCTL_EXIT_OK;
+}
+
+static int load_onnx(const char *name, const char *path, tcc_weights_options *o)
+{
+	tcc_weights *w;
+	tcc_status st = tcc_weights_load_onnx(&w, name, path, o);
+
+	return st ? fail(st, "load") : loaded(w, name, o);
+}
+
 static int load(const char *name, const char *path, tcc_weights_options *o)
 {
 	struct stat sb;
 	tcc_weights *w;
-	tcc_weights_info info;
 	tcc_status st;
-	sigset_t set;
 	void *dst;
-	int fd, rc, sig;
+	int fd, rc;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &sb) < 0) {
@@ -145,35 +178,21 @@ static int load(const char *name, const char *path, tcc_weights_options *o)
 		tcc_weights_close(w);
 		return fail(st, "load");
 	}
-	tcc_weights_info_get(w, &info);
-	printf("loaded %s: %zu bytes (%s, %zu huge chunks)%s\n", name, info.size,
-	       tcc_weights_backing_str(info.backing), info.huge_chunks,
-	       o->resident ? ", resident" : "");
-	if (!o->resident) {
-		/* Nobody else holds it yet: keep it alive until told to stop. */
-		printf("holding %s until interrupted (use --resident to detach)\n", name);
-		fflush(stdout);
-		sigemptyset(&set);
-		sigaddset(&set, SIGINT);
-		sigaddset(&set, SIGTERM);
-		sigaddset(&set, SIGHUP);
-		sigprocmask(SIG_BLOCK, &set, NULL);
-		sigwait(&set, &sig);
-	}
-	tcc_weights_close(w);
-	return TCCCTL_EXIT_OK;
+	return loaded(w, name, o);
 }
 
 int tccctl_cmd_weights(int argc, char **argv)
 {
 	tcc_weights_options o = { .backend = TCC_WEIGHTS_AUTO, .mode = 0644 };
 	char *pos[3];
-	int npos = 0, i;
+	int npos = 0, i, onnx = 0;
 	tcc_status st;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--resident")) {
 			o.resident = 1;
+		} else if (!strcmp(argv[i], "--onnx")) {
+			onnx = 1;
 		} else if (!strcmp(argv[i], "--mode") && i + 1 < argc) {
 			char *end;
 			unsigned long m = strtoul(argv[++i], &end, 8);
@@ -206,7 +225,7 @@ int tccctl_cmd_weights(int argc, char **argv)
 	if (npos == 1 && !strcmp(pos[0], "list"))
 		return list(o.backend);
 	if (npos == 3 && !strcmp(pos[0], "load"))
-		return load(pos[1], pos[2], &o);
+		return onnx ? load_onnx(pos[1], pos[2], &o) : load(pos[1], pos[2], &o);
 	if (npos == 2 && !strcmp(pos[0], "unload")) {
 		st = tcc_weights_unload(o.backend, pos[1]);
 		if (st)
