@@ -97,6 +97,15 @@ void tcc_queue_mark_running(struct tcc_job *job)
 	spin_unlock_irqrestore(&q->lock, flags);
 }
 
+/**
+ * tcc_queue_create_ioctl() - DRM_IOCTL_TCC_QUEUE_CREATE
+ * @drm: the device
+ * @data: &struct drm_tcc_queue_create
+ * @file: the caller; the queue belongs to this file
+ *
+ * Return: 0; -EINVAL unknown engine/priority, flags or a non-zero queue_id;
+ * -EACCES high priority without CAP_SYS_NICE; -ENOMEM.
+ */
 int tcc_queue_create_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
 {
 	struct drm_tcc_queue_create *args = data;
@@ -164,6 +173,14 @@ static bool tcc_queue_teardown(struct tcc_qdev *qdev, struct tcc_queue *q)
 	return true;
 }
 
+/**
+ * tcc_queue_destroy_ioctl() - DRM_IOCTL_TCC_QUEUE_DESTROY
+ * @drm: the device
+ * @data: &struct drm_tcc_queue_destroy
+ * @file: the caller
+ *
+ * Return: 0; -ENOENT not a live queue of this file; -EINVAL padding.
+ */
 int tcc_queue_destroy_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
 {
 	struct drm_tcc_queue_destroy *args = data;
@@ -181,6 +198,15 @@ int tcc_queue_destroy_ioctl(struct drm_device *drm, void *data, struct drm_file 
 	return ret;
 }
 
+/**
+ * tcc_job_status_ioctl() - DRM_IOCTL_TCC_JOB_STATUS
+ * @drm: the device
+ * @data: &struct drm_tcc_job_status
+ * @file: the caller
+ *
+ * Return: 0 (state UNKNOWN for a job too old to be remembered); -ENOENT the
+ * job's queue is not a live queue of this file; -EINVAL padding.
+ */
 int tcc_job_status_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
 {
 	struct drm_tcc_job_status *args = data;
@@ -346,6 +372,12 @@ const struct attribute_group tcc_queue_attr_group = {
 
 /* --- hooks called by tcc_drv.c --- */
 
+/**
+ * tcc_queue_init() - module load: the simulated XPU and one scheduler per engine
+ * @tdev: the device (not registered yet)
+ *
+ * Return: 0 or a negative errno.
+ */
 int tcc_queue_init(struct tcc_device *tdev)
 {
 	struct drm_sched_init_args args = {
@@ -397,6 +429,10 @@ err_free:
 	return ret;
 }
 
+/**
+ * tcc_queue_fini() - module unload, every file is closed
+ * @tdev: the device
+ */
 void tcc_queue_fini(struct tcc_device *tdev)
 {
 	struct tcc_qdev *qdev = tdev->queue_priv;
@@ -417,6 +453,12 @@ void tcc_queue_fini(struct tcc_device *tdev)
 	kfree(qdev);
 }
 
+/**
+ * tcc_queue_open() - a DRM file opened
+ * @tfile: its tcc state
+ *
+ * Return: 0 or -ENOMEM.
+ */
 int tcc_queue_open(struct tcc_file *tfile)
 {
 	struct tcc_qfile *qf = kzalloc(sizeof(*qf), GFP_KERNEL);
@@ -428,10 +470,13 @@ int tcc_queue_open(struct tcc_file *tfile)
 	return 0;
 }
 
-/*
- * The file is closing (its process may have died): cancel its queues' jobs
- * that have not reached an engine, and if it was an executor, hand its jobs
- * to another one.  BOs stay referenced by the jobs until the engines are done.
+/**
+ * tcc_queue_postclose() - a DRM file closed (its process may have died)
+ * @tfile: its tcc state
+ *
+ * Cancels its queues' jobs that have not reached an engine, and if it was an
+ * executor, hands its jobs to another one.  BOs stay referenced by the jobs
+ * until the engines are done with them.
  */
 void tcc_queue_postclose(struct tcc_file *tfile)
 {

@@ -618,6 +618,40 @@ TEST_F(queue, client_exit_mid_job_cancels_and_releases_bos)
 }
 
 /*
+ * With the engine full (32 jobs on it) and 8 more low-priority jobs waiting
+ * in their entity, 8 high-priority jobs take the next 8 free slots: all of
+ * them finish before the waiting low-priority jobs (round-robin between equal
+ * priorities would interleave them).
+ */
+TEST_F(queue, high_priority_overtakes_waiting_low_priority_jobs)
+{
+	struct drm_tcc_cmd nop = { .op = DRM_TCC_CMD_NOP };
+	int low[40], high[8];
+	uint32_t ql, qh;
+
+	ASSERT_EQ(queue_create(self->fd, SIM, DRM_TCC_PRIO_LOW, &ql), 0);
+	ASSERT_EQ(queue_create(self->fd, SIM, DRM_TCC_PRIO_HIGH, &qh), 0);
+	ASSERT_EQ(sim_inject("delay_ms", "20"), 0);
+	for (int i = 0; i < 40; i++) {
+		low[i] = submit(self->fd, ql, &nop, 1, self->h, 1, NULL, 0, NULL);
+		ASSERT_GE(low[i], 0);
+	}
+	for (int i = 0; i < 8; i++) {
+		high[i] = submit(self->fd, qh, &nop, 1, self->h, 1, NULL, 0, NULL);
+		ASSERT_GE(high[i], 0);
+	}
+	ASSERT_GE(queue_row(ql).depth, 6) TH_LOG("submitting took too long: the low jobs already drained");
+	ASSERT_EQ(fence_wait(high[7], 20000), 1);
+	EXPECT_EQ(fence_wait(low[34], 0), 0) TH_LOG("a waiting low-priority job ran before the high ones");
+	for (int i = 0; i < 40; i++) {
+		ASSERT_EQ(fence_wait(low[i], 20000), 1);
+		close(low[i]);
+	}
+	for (int i = 0; i < 8; i++)
+		close(high[i]);
+}
+
+/*
  * An executor maps its clients' buffers: one running as another user gets
  * none of root's jobs; unprivileged clients cannot use the high priority.
  */
