@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Weight buffers: 8 processes sharing one sealed buffer vs 8 private copies
-# (memory as Pss sum, start-to-first-touch), on this host's default backend.
+# (memory as Pss sum, start-to-first-touch), on this host's default backend;
+# then the same with a 64 MiB ONNX MLP (private: tcc_model_load at opt_level 0).
 # Not part of `make check`.  WEIGHTS_BENCH_MIB / WEIGHTS_BENCH_PROCS override.
 # With --qemu, also runs it in the test guest (tcc.ko backend, and the embedded
 # backend with small pages, THP and hugetlb): timings there are under TCG.
@@ -10,6 +11,11 @@ mib=${WEIGHTS_BENCH_MIB:-128} procs=${WEIGHTS_BENCH_PROCS:-8}
 make -s build/bench/weights_bench
 echo "== host ($(nproc) CPUs; shmem THP: $(sed 's/.*\[\(.*\)\].*/\1/' /sys/kernel/mm/transparent_hugepage/shmem_enabled))"
 build/bench/weights_bench --procs "$procs" --mib "$mib"
+model=build/bench/mlp_weights.onnx
+if [[ -s $model ]] || /usr/bin/python3 bench/weights/make_mlp.py "$model" 2048 4; then
+	echo "== host, a 64 MiB MLP: private tcc_model_load vs attaching its packed initializers"
+	build/bench/weights_bench --procs "$procs" --onnx "$model"
+fi
 if [[ ${1:-} == --qemu ]]; then
 	make -s lib kmod
 	gcc -std=gnu11 -O2 -D_GNU_SOURCE -Iinclude -Ilibtcc -static -o build/bench/weights_bench_static \
