@@ -35,6 +35,12 @@ tcc_status pass_fold_batchnorm(ir_graph *g, pass_stats *ps);
 tcc_status pass_extern_kernels(ir_graph *g, pass_stats *ps);
 /* ReduceMean/Sub/Pow/ReduceMean/Add/Sqrt/Div[/Mul/Add] over the last axis -> LayerNormalization. */
 tcc_status pass_fuse_layernorm(ir_graph *g, pass_stats *ps);
+/*
+ * Single-consumer trees of f32 pointwise ops -> one generated C loop each,
+ * compiled once per model by the codegen JIT (cached on disk).  Without a
+ * working compiler the graph is left as it was.
+ */
+tcc_status pass_fuse_pointwise(ir_graph *g, const tcc_options *opts, pass_stats *ps);
 /* Marks view ops as aliases and assigns arena offsets to static intermediates. */
 tcc_status pass_plan_memory(ir_graph *g, pass_stats *ps);
 

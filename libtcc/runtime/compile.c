@@ -52,6 +52,9 @@ tcc_status model_compile(tcc_model *m)
 		st = pass_fuse_layernorm(g, &m->stats);
 		if (st)
 			return st;
+		st = pass_fuse_pointwise(g, &m->opts, &m->stats);
+		if (st)
+			return st;
 	}
 	st = pass_plan_memory(g, &m->stats);
 	if (st)

@@ -84,3 +84,12 @@ for i in range(6):
     nodes.append(helper.make_node("Relu" if i % 2 else "Neg", [x], [f"t{i}"]))
     x = f"t{i}"
 save("chain", nodes, [vi("x", [256])], [vi(x, [256])])
+
+# GPT-2's tanh GELU spelled out: eight pointwise nodes, one fused loop.
+k = {n: numpy_helper.from_array(np.array(v, np.float32), n)
+     for n, v in (("three", 3.0), ("k1", 0.044715), ("k2", 0.7978845608), ("one", 1.0), ("half", 0.5))}
+save("gelu_tanh", [helper.make_node("Pow", ["x", "three"], ["p"]), helper.make_node("Mul", ["p", "k1"], ["m1"]),
+                   helper.make_node("Add", ["x", "m1"], ["a1"]), helper.make_node("Mul", ["a1", "k2"], ["m2"]),
+                   helper.make_node("Tanh", ["m2"], ["t"]), helper.make_node("Add", ["t", "one"], ["a2"]),
+                   helper.make_node("Mul", ["x", "half"], ["h"]), helper.make_node("Mul", ["h", "a2"], ["y"])],
+     [vi("x", [4, 33])], [vi("y", [4, 33])], k.values())

@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include <tcc/model.h>
+#include "codegen/jit.h"
+#include "runtime/runtime.h"
 
 static char dir[1024];
 
@@ -227,10 +229,64 @@ static void arena_reuses_intermediate_buffers(void **state)
 {
 	tcc_model *m;
 
+	tcc_options o = { .opt_level = 0 };	/* no fusion: every intermediate is materialised */
+
 	/* 5 intermediates of 1 KiB in a chain: two buffers suffice */
-	assert_int_equal(tcc_model_load(&m, path("chain.onnx"), NULL), TCC_OK);
+	assert_int_equal(tcc_model_load(&m, path("chain.onnx"), &o), TCC_OK);
 	assert_int_equal(tcc_model_arena_bytes(m), 2048);
 	tcc_model_free(m);
+}
+
+static void run_gelu(tcc_model *m, float *y)
+{
+	float x[132];
+	tcc_tensor in = { .dtype = TCC_F32, .rank = 2, .dims = { 4, 33 }, .data = x };
+	tcc_tensor out = { .data = y, .nbytes = 132 * sizeof(float) };
+
+	for (int i = 0; i < 132; i++)
+		x[i] = (float)(i - 66) / 16.0f;
+	assert_int_equal(tcc_model_run(m, &in, 1, &out, 1), TCC_OK);
+}
+
+static void pointwise_chain_becomes_one_cached_kernel(void **state)
+{
+	char cache[] = "/tmp/tcc-test-cache-XXXXXX";
+	tcc_options fuse = { .opt_level = 1, .cache_dir = mkdtemp(cache) }, ref = { .opt_level = 0 };
+	tcc_jit_stats s0, s1, s2;
+	tcc_model *m, *r;
+	float y[132], yr[132];
+
+	assert_non_null(fuse.cache_dir);
+	tcc_jit_get_stats(&s0);
+	assert_int_equal(tcc_model_load(&m, path("gelu_tanh.onnx"), &fuse), TCC_OK);
+	tcc_jit_get_stats(&s1);
+	assert_int_equal(m->stats.fused_kernels, 1);
+	assert_int_equal(m->stats.fused_nodes, 8);
+	assert_int_equal(s1.compiles, s0.compiles + 1);
+	assert_int_equal(tcc_model_load(&r, path("gelu_tanh.onnx"), &ref), TCC_OK);
+	assert_int_equal(r->stats.fused_kernels, 0);
+	run_gelu(m, y);
+	run_gelu(r, yr);
+	for (int i = 0; i < 132; i++)
+		assert_float_equal(y[i], yr[i], 1e-6 + 1e-6 * (yr[i] < 0 ? -yr[i] : yr[i]));
+	tcc_model_free(m);
+	tcc_model_free(r);
+	/* the second load is a cache hit: no compiler */
+	assert_int_equal(tcc_model_load(&m, path("gelu_tanh.onnx"), &fuse), TCC_OK);
+	tcc_jit_get_stats(&s2);
+	assert_int_equal(s2.compiles, s1.compiles);
+	assert_int_equal(s2.cache_hits, s1.cache_hits + 1);
+	tcc_model_free(m);
+	/* single-op models (the conformance case) never invoke it either */
+	assert_int_equal(tcc_model_load(&m, path("add.onnx"), &fuse), TCC_OK);
+	tcc_jit_get_stats(&s1);
+	assert_int_equal(s1.compiles, s2.compiles);
+	assert_int_equal(s1.cache_hits, s2.cache_hits);
+	tcc_model_free(m);
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", cache);
+	assert_int_equal(system(cmd), 0);
 }
 
 int main(void)
@@ -244,6 +300,7 @@ int main(void)
 		cmocka_unit_test(symbolic_batch_takes_any_size),
 		cmocka_unit_test(shape_from_an_input_is_resolved_at_run_time),
 		cmocka_unit_test(arena_reuses_intermediate_buffers),
+		cmocka_unit_test(pointwise_chain_becomes_one_cached_kernel),
 	};
 
 	snprintf(dir, sizeof(dir), "%s", d ? d : "build/tests/compiler/models");
