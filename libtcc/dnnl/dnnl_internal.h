@@ -24,8 +24,14 @@ struct tcc_dnnl_op {
 	dnnl_stream_t stream;
 
 	/* Memory objects the primitive executes on; handles set per run. */
-	dnnl_memory_t src_mem, srcb_mem, wei_mem, bias_mem, dst_mem, res_mem;
-	int res_arg;			/* DNNL_ARG_ATTR_MULTIPLE_POST_OP(i) | SRC_1 */
+	dnnl_memory_t src_mem, srcb_mem, wei_mem, bias_mem, dst_mem;
+	/*
+	 * The residual add is oneDNN's "sum" post-op: the primitive adds what
+	 * its dst buffer holds before it runs.  run() puts the residual there
+	 * (nothing to do when the caller passes residual == dst).
+	 */
+	bool has_residual;
+	size_t prim_dst_bytes;
 
 	tcc_dnnl_edge in_edge, res_edge, out_edge;
 
@@ -54,11 +60,10 @@ tcc_status tcc_dnnl_fail(dnnl_status_t st, const char *what);
 tcc_status tcc_dnnl_op_alloc(tcc_dnnl_op **out, const char *what);
 
 /*
- * Build an attribute holding @post, whose binary add (if any) has layout
- * @dst_md.  Sets *@add_index to the post-op index of the add or -1.
+ * Build an attribute holding @post (the residual add as a sum post-op).
+ * Sets *@add_index to the post-op index of the add or -1.
  */
-tcc_status tcc_dnnl_make_attr(dnnl_primitive_attr_t *attr, const tcc_dnnl_post_ops *post,
-			      const dnnl_memory_desc_t *dst_md, int *add_index);
+tcc_status tcc_dnnl_make_attr(dnnl_primitive_attr_t *attr, const tcc_dnnl_post_ops *post, int *add_index);
 
 /*
  * Finish an op whose primitive descriptor @pd is chosen: create the

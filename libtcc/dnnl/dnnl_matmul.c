@@ -87,7 +87,7 @@ tcc_status tcc_dnnl_matmul_create(tcc_dnnl_op **out, const tcc_dnnl_matmul_desc 
 	if (d->bf16)
 		tcc_dnnl_md_set_dt(&prim_src_md, dnnl_bf16);
 
-	ts = tcc_dnnl_make_attr(&attr, &d->post, &dst_md, &add_index);
+	ts = tcc_dnnl_make_attr(&attr, &d->post, &add_index);
 	if (ts != TCC_OK)
 		return ts;
 	if (alpha != 1.0f && !d->weights) {

@@ -62,7 +62,10 @@ typedef struct tcc_dnnl_post {
 /*
  * The post-op chain.  At most one TCC_DNNL_POST_ADD; its residual tensor
  * has the output's shape and layout (plain, or the same blocked layout as
- * the dst when the op keeps a blocked output) and is passed to run().
+ * the dst when the op keeps a blocked output) and is passed to run().  It
+ * is oneDNN's sum post-op: passing residual == dst adds in place with no
+ * copy (the residual is overwritten by the result); a different residual
+ * buffer is first copied into dst.
  */
 typedef struct tcc_dnnl_post_ops {
 	int n;
@@ -179,7 +182,8 @@ tcc_status tcc_dnnl_reorder_from_plain_create(tcc_dnnl_op **out, const tcc_dnnl_
  * Execute.  @src: the activation input (A for matmul); @src_b: runtime B of a
  * matmul created without weights (else NULL); @dst: output, at least
  * tcc_dnnl_op_dst_bytes(); @residual: the TCC_DNNL_POST_ADD operand, or NULL
- * when the op has no add post-op.  Input and output must not overlap.
+ * when the op has no add post-op.  @dst must not overlap @src or @src_b;
+ * @residual is either exactly @dst (in place) or does not overlap it.
  */
 tcc_status tcc_dnnl_op_run(tcc_dnnl_op *op, const void *src, const void *src_b,
 			   void *dst, const void *residual);

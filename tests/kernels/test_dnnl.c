@@ -147,6 +147,11 @@ static void check_matmul(tcc_dnnl_matmul_desc d, bool runtime_b, bool with_bias)
 	d.bias = with_bias ? bias : NULL;
 	ref_matmul(&d, a, b_saved, res, ref);
 	expect_close(c, ref, nc);
+	if (res) {	/* in place: the residual is the dst buffer */
+		memcpy(c, res, nc * sizeof(float));
+		assert_int_equal(tcc_dnnl_op_run(op, a, runtime_b ? b_saved : NULL, c, c), TCC_OK);
+		expect_close(c, ref, nc);
+	}
 	tcc_dnnl_op_free(op);
 	free(a), free(b), free(b_saved), free(bias), free(res), free(c), free(ref);
 }
@@ -292,6 +297,11 @@ static void check_conv(tcc_dnnl_conv_desc d)
 	assert_int_equal(tcc_dnnl_op_run(op, x, NULL, y, res), TCC_OK);
 	ref_conv(&d, x, res, ref);
 	expect_close(y, ref, ny);
+	if (res) {	/* in place: the residual is the dst buffer */
+		memcpy(y, res, ny * sizeof(float));
+		assert_int_equal(tcc_dnnl_op_run(op, x, NULL, y, y), TCC_OK);
+		expect_close(y, ref, ny);
+	}
 	tcc_dnnl_op_free(op);
 	free(x), free(w), free(bias), free(res), free(y), free(ref);
 }
