@@ -457,7 +457,8 @@ static void tcc_job_done_cb(struct dma_fence *f, struct dma_fence_cb *cb)
  *
  * Return: 0; -EINVAL bad flags/padding/command/fd; -E2BIG over a limit;
  * -ENOENT unknown queue, BO or syncobj; -EFAULT bad pointer;
- * -EOPNOTSUPP syncobjs without DRIVER_SYNCOBJ.
+ * -EOPNOTSUPP syncobjs without DRIVER_SYNCOBJ; -EBUSY the queue already
+ * holds max_queue_jobs unfinished jobs.
  */
 int tcc_submit_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
 {
@@ -527,6 +528,14 @@ int tcc_submit_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
 	if (q->destroyed) {
 		mutex_unlock(&q->submit_lock);
 		ret = -ENOENT;
+		goto err_cleanup;
+	}
+	/* Bound what one queue pins in kernel memory (submitted only grows under submit_lock). */
+	spin_lock_irqsave(&q->lock, flags);
+	ret = q->submitted - q->completed - q->failed >= READ_ONCE(tcc_max_queue_jobs) ? -EBUSY : 0;
+	spin_unlock_irqrestore(&q->lock, flags);
+	if (ret) {
+		mutex_unlock(&q->submit_lock);
 		goto err_cleanup;
 	}
 	drm_sched_job_arm(&job->base);

@@ -24,6 +24,10 @@ unsigned int tcc_sim_timeout_ms = 500;
 module_param_named(sim_timeout_ms, tcc_sim_timeout_ms, uint, 0444);
 MODULE_PARM_DESC(sim_timeout_ms, "simulated XPU job timeout before a reset, ms (default 500)");
 
+unsigned int tcc_max_queue_jobs = 16384;
+module_param_named(max_queue_jobs, tcc_max_queue_jobs, uint, 0644);
+MODULE_PARM_DESC(max_queue_jobs, "unfinished jobs one queue may hold before TCC_SUBMIT says -EBUSY (default 16384)");
+
 unsigned int tcc_exec_retries = 2;
 module_param_named(exec_retries, tcc_exec_retries, uint, 0644);
 MODULE_PARM_DESC(exec_retries, "times a CPU job is requeued after its executor died before it fails with -EIO (default 2)");

@@ -34,6 +34,7 @@
 
 extern unsigned int tcc_sim_timeout_ms;
 extern unsigned int tcc_exec_retries;
+extern unsigned int tcc_max_queue_jobs;
 
 /**
  * struct tcc_hw_fence - an engine's completion fence for one attempt of a job

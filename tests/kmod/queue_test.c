@@ -190,8 +190,10 @@ static struct qrow queue_row(uint32_t id)
 
 /*
  * A CPU executor: attach on its own fd, then fetch/run/complete until killed
- * or @max jobs done.  With @stall, it fetches one job, reports its id on
- * @report and sleeps holding it (to be SIGKILLed mid-job).
+ * or @max jobs done.  With @stall > 0, it fetches one job, reports its id on
+ * @report and sleeps holding it (to be SIGKILLed mid-job); with @stall < 0
+ * it reports each fetched job and waits for a byte on fd -@stall before
+ * running it.
  */
 static void executor_main(int max, int stall, int report)
 {
@@ -217,9 +219,13 @@ static void executor_main(int max, int stall, int report)
 		if (rc)
 			_exit(3);
 		if (stall) {
+			char go;
+
 			(void)!write(report, &fe.job_id, sizeof(fe.job_id));
-			for (;;)
+			while (stall > 0)
 				pause();
+			if (read(-stall, &go, 1) != 1)
+				_exit(6);
 		}
 		for (i = 0; i < fe.nbos; i++) {
 			sizes[i] = bos[i].size;
@@ -578,6 +584,52 @@ TEST_F(queue, job_fails_with_eio_after_the_retry_budget)
 	close(f);
 }
 
+/*
+ * A client exits while an executor is running one of its CPU jobs: the jobs
+ * no executor took are cancelled, the running one completes normally and
+ * only then is the client's BO released.
+ */
+TEST_F(queue, client_exit_while_an_executor_runs_its_job)
+{
+	uint64_t bos0 = tcc_sysfs_u64("bo_count"), held;
+	int report[2], gate[2], ready[2], status;
+	pid_t ex, client;
+	char c;
+
+	ASSERT_EQ(pipe(report), 0);
+	ASSERT_EQ(pipe(gate), 0);
+	ASSERT_EQ(pipe(ready), 0);
+	ex = spawn_executor(1, -gate[0], report[1]);
+	ASSERT_GT(ex, 0);
+	client = fork();
+	if (client == 0) {
+		int fd = tcc_test_open();
+		struct bo mine = bo_new(fd);
+		struct drm_tcc_cmd fill = { .op = DRM_TCC_CMD_FILL, .dst = 0, .size = BOSZ, .value = 4 };
+		uint32_t q;
+
+		if (!mine.map || queue_create(fd, CPU, DRM_TCC_PRIO_NORMAL, &q))
+			_exit(1);
+		for (int i = 0; i < 3; i++)
+			if (submit(fd, q, &fill, 1, &mine.handle, 1, NULL, 0, NULL) < 0)
+				_exit(2);
+		if (read(ready[0], &c, 1) != 1)	/* until the executor holds a job */
+			_exit(3);
+		_exit(0);
+	}
+	ASSERT_EQ(read(report[0], &held, sizeof(held)), sizeof(held));
+	ASSERT_EQ(write(ready[1], "x", 1), 1);
+	ASSERT_EQ(waitpid(client, &status, 0), client);
+	ASSERT_EQ(WEXITSTATUS(status), 0);
+	EXPECT_EQ(tcc_sysfs_u64("bo_count"), bos0 + 1);	/* the executor's job holds it */
+	ASSERT_EQ(write(gate[1], "g", 1), 1);
+	ASSERT_EQ(waitpid(ex, &status, 0), ex);
+	EXPECT_EQ(WEXITSTATUS(status), 0) TH_LOG("executor failed at stage %d", WEXITSTATUS(status));
+	for (int i = 0; i < 200 && tcc_sysfs_u64("bo_count") != bos0; i++)
+		usleep(10000);
+	EXPECT_EQ(tcc_sysfs_u64("bo_count"), bos0);
+}
+
 /* A client exits with jobs queued and running: no crash, BOs freed once the device is done. */
 TEST_F(queue, client_exit_mid_job_cancels_and_releases_bos)
 {
@@ -695,6 +747,45 @@ TEST_F(queue, executors_see_only_their_users_jobs)
 	EXPECT_EQ(((uint32_t *)self->a.map)[0], 0xaa);
 	reap(ex);
 	close(f);
+}
+
+/* One queue cannot pin unbounded kernel memory: past max_queue_jobs unfinished jobs, -EBUSY. */
+TEST_F(queue, unfinished_jobs_per_queue_are_bounded)
+{
+	const char *param = "/sys/module/tcc/parameters/max_queue_jobs";
+	struct drm_tcc_cmd nop = { .op = DRM_TCC_CMD_NOP };
+	struct drm_tcc_submit s = { .cmds = (uintptr_t)&nop, .ncmds = 1 };
+	uint64_t cancelled0;
+	int first = -1, last;
+	uint32_t q;
+
+	/* CPU queue and no executor: nothing finishes. */
+	ASSERT_EQ(queue_create(self->fd, CPU, DRM_TCC_PRIO_NORMAL, &q), 0);
+	ASSERT_EQ(tcc_write_file(param, "50"), 0);
+	s.queue_id = q;
+	for (int i = 0; i < 50; i++) {
+		/* Fences on the first (handed to the CPU engine) and the last (still in drm_sched). */
+		s.flags = i == 0 || i == 49 ? DRM_TCC_SUBMIT_FENCE_FD_OUT : 0;
+		ASSERT_EQ(qioctl(self->fd, DRM_IOCTL_TCC_SUBMIT, &s), 0);
+		if (i == 0)
+			first = s.out_fence_fd;
+	}
+	last = s.out_fence_fd;
+	s.flags = 0;
+	EXPECT_EQ(qioctl(self->fd, DRM_IOCTL_TCC_SUBMIT, &s), -EBUSY);
+	EXPECT_EQ(tcc_write_file(param, "16384"), 0);
+	EXPECT_EQ(queue_row(q).inflight, 50);
+	cancelled0 = queue_row(q).failed;
+	EXPECT_EQ(cancelled0, 0);
+	/* Destroying the queue cancels all 50 (-ESRCH), whether waiting in drm_sched or for an executor. */
+	ASSERT_EQ(queue_destroy(self->fd, q), 0);
+	EXPECT_EQ(queue_row(q).found, 0);
+	ASSERT_EQ(fence_wait(first, 20000), 1);
+	ASSERT_EQ(fence_wait(last, 20000), 1);
+	EXPECT_EQ(fence_status(first), -ESRCH);
+	EXPECT_EQ(fence_status(last), -ESRCH);
+	close(first);
+	close(last);
 }
 
 TEST_F(queue, bad_input_is_rejected)

@@ -214,7 +214,8 @@ struct drm_tcc_queue_destroy {
  * @job_id: out: for DRM_IOCTL_TCC_JOB_STATUS
  *
  * Syncobj handles need a driver with DRIVER_SYNCOBJ (-EOPNOTSUPP otherwise);
- * sync_file fds always work.
+ * sync_file fds always work.  -EBUSY when the queue already holds the module
+ * parameter max_queue_jobs (default 16384) unfinished jobs.
  */
 struct drm_tcc_submit {
 	__u32 queue_id;
