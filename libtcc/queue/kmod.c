@@ -116,8 +116,10 @@ tcc_status tcc_kmod_submit(tcc_queue *q, const tcc_job *job, tcc_fence **fence_o
 	rc = xioctl(DRM_IOCTL_TCC_SUBMIT, &s);
 	if (rc) {
 		tcc_fence_put(f);
-		return tcc_set_errno(rc == -ENOMEM ? TCC_ERR_NO_MEMORY : TCC_ERR_INVALID_ARG, -rc,
-				     "TCC_SUBMIT on queue %u", q->id);
+		return tcc_set_errno(rc == -ENOMEM ? TCC_ERR_NO_MEMORY :
+				     rc == -EBUSY ? TCC_ERR_BUSY :	/* max_queue_jobs reached */
+				     rc == -EOPNOTSUPP ? TCC_ERR_UNSUPPORTED : TCC_ERR_INVALID_ARG,
+				     -rc, "TCC_SUBMIT on queue %u", q->id);
 	}
 	f->fd = s.out_fence_fd;
 	f->queue_id = q->id;
