@@ -85,6 +85,7 @@ typedef struct ir_node {
 	void *state;		/* prepared kernel state, owned by the node */
 	void (*free_state)(void *);
 	ir_kernel_fn kernel;	/* NULL: the op's reference kernel */
+	char kernel_desc[64];	/* what kernel replaced it, for plans and -v output */
 } ir_node;
 
 typedef struct ir_graph {

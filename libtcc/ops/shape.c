@@ -157,7 +157,7 @@ static tcc_status unsqueeze_infer(const ir_node *n, const op_env *env, tv *const
 {
 	int64_t axes[TCC_MAX_RANK], d[TCC_MAX_RANK];
 	bool ins[TCC_MAX_RANK] = { false };
-	int cnt;
+	int cnt = 0;
 	tcc_status st = axes_operand(n, env, in, n_in, 13, axes, &cnt);
 
 	if (st)
@@ -613,7 +613,7 @@ static tcc_status expand_infer(const ir_node *n, const op_env *env, tv *const *i
 			       tv *out, int n_out)
 {
 	int64_t shape[TCC_MAX_RANK];
-	int cnt;
+	int cnt = 0;
 	tcc_status st = need_ints(n, in[1], shape, TCC_MAX_RANK, &cnt);
 	tv s = { .rank = cnt }, r;
 
@@ -636,7 +636,7 @@ static tcc_status cos_infer(const ir_node *n, const op_env *env, tv *const *in, 
 			    tv *out, int n_out)
 {
 	int64_t shape[TCC_MAX_RANK];
-	int cnt;
+	int cnt = 0;
 	const ir_attr *a = ir_attr_find(n, "value");
 	tcc_status st = need_ints(n, in[0], shape, TCC_MAX_RANK, &cnt);
 
@@ -671,7 +671,7 @@ static tcc_status tile_infer(const ir_node *n, const op_env *env, tv *const *in,
 			     tv *out, int n_out)
 {
 	int64_t rep[TCC_MAX_RANK], d[TCC_MAX_RANK];
-	int cnt;
+	int cnt = 0;
 	tcc_status st = need_ints(n, in[1], rep, TCC_MAX_RANK, &cnt);
 
 	if (st)

@@ -11,6 +11,7 @@
 #include "ops/conv.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -247,6 +248,8 @@ static tcc_status attach(ir_graph *g, int pi, tcc_dnnl_op *op, int src_b, const 
 	n->state = s;
 	n->free_state = ext_free;
 	n->kernel = ext_kernel;
+	snprintf(n->kernel_desc, sizeof(n->kernel_desc), "oneDNN %s%s", tcc_dnnl_op_impl(op),
+		 ep && ep->post.n ? " +post-ops" : "");
 	ps->extern_kernels++;
 	ir_graph_recount(g);
 	return TCC_OK;
@@ -425,6 +428,7 @@ static tcc_status do_gemm(ir_graph *g, int pi, pass_stats *ps)
 	g->nodes[pi].state = s;
 	g->nodes[pi].free_state = ext_free;
 	g->nodes[pi].kernel = ext_kernel;
+	snprintf(g->nodes[pi].kernel_desc, sizeof(g->nodes[pi].kernel_desc), "oneDNN %s +C", tcc_dnnl_op_impl(op));
 	ps->extern_kernels++;
 	return TCC_OK;
 }

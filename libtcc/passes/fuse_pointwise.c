@@ -351,6 +351,8 @@ tcc_status pass_fuse_pointwise(ir_graph *g, const tcc_options *opts, pass_stats 
 		root->state = s;
 		root->free_state = fused_free;
 		root->kernel = fused_kernel;
+		snprintf(root->kernel_desc, sizeof(root->kernel_desc), "generated C loop %s (%d ops)", syms[j],
+			 gr->n);
 		for (int m = 0; m < gr->n - 1; m++)
 			g->nodes[gr->nodes[m]].dead = true;
 		ps->fused_nodes += gr->n;

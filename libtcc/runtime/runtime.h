@@ -27,4 +27,8 @@ tcc_status model_compile(tcc_model *m);
 tcc_status model_execute(tcc_model *m, const tcc_tensor *inputs, int n_inputs, tcc_tensor *outputs,
 			 int n_outputs);
 
+/* Prints the compiled plan: one line per node with its kernel, output shape and arena slot. */
+#include <stdio.h>
+void model_print_plan(const tcc_model *m, FILE *f);
+
 #endif

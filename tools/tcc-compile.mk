@@ -1,0 +1,3 @@
+# tcc-compile: compile a model ahead of time (fills the code cache) and print its plan.
+TOOLS += tcc-compile
+tcc-compile_SRCS := tools/tcc-compile/main.c
