@@ -5,10 +5,11 @@
     export.py OUT_DIR [NAME...]
 
 For each model (all when no NAME is given) writes OUT_DIR/NAME/:
-    model.onnx            torch.onnx.export, opset 13, static shapes
+    model.onnx            torch.onnx.export, opset 13, static shapes (symbolic where DYNAMIC says)
     inputs/<input>.npy    the seeded random inputs
     expected/<out>.npy    PyTorch's outputs for them (the oracle)
     meta.json             input and output names, shapes, dtypes, export mode
+    alt/{inputs,expected}/ for symbolic-dim models: a second input shape
 A model is regenerated only when this script or families.py is newer than its
 meta.json.  Everything is seeded: the same files come out every time.
 """
@@ -60,6 +61,24 @@ MODELS = {
              "2 pre-LN blocks d48 h4 seq 13 (odd sizes): causal mask (Where), GELU-tanh, tied embedding LM head"),
     "mlp_odd": (lambda: families.MLP((37, 129, 67, 5)), lambda: {"x": torch.randn(3, 37)}, ["logits"], EVAL,
                 "Gemm + GELU with sizes 37-129-67-5, batch 3: no dimension a multiple of a vector width"),
+    "bert_dyn": (families.BertEncoder, bert_inputs, ["hidden"], EVAL,
+                 "the BERT encoder with symbolic batch and sequence dims (Shape/Gather/Concat/Reshape "
+                 "chains), traced at 1x8, run at 2x16"),
+}
+
+# Models exported with symbolic dims, as users export for variable batch and
+# sequence length; traced on other sizes than they are run with, so that a
+# shape baked in at export or compile time shows up as a wrong result.
+DYNAMIC = {
+    "bert_dyn": {
+        "axes": {"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"},
+                 "hidden": {0: "batch", 1: "seq"}},
+        "trace_inputs": lambda: {"input_ids": token_ids(1, 8),
+                                 "attention_mask": torch.ones(1, 8, dtype=torch.int64)},
+        # A second shape for the same model file (and compile cache), saved under alt/.
+        "alt_inputs": lambda: {"input_ids": token_ids(3, 5),
+                               "attention_mask": torch.tensor([[1] * 5, [1] * 3 + [0] * 2, [1] * 5])},
+    },
 }
 
 
@@ -100,12 +119,24 @@ def export(name, out_root):
     with torch.no_grad():
         outputs = model(*args)
     outputs = outputs if isinstance(outputs, (tuple, list)) else (outputs,)
+    dyn = DYNAMIC.get(name, {})
+    trace_args = tuple(dyn["trace_inputs"]().values()) if dyn else args
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tracer warnings about shape-derived Python ints
-        torch.onnx.export(model, args, os.path.join(out, "model.onnx"), opset_version=OPSET,
+        torch.onnx.export(model, trace_args, os.path.join(out, "model.onnx"), opset_version=OPSET,
                           input_names=list(inputs), output_names=output_names, training=mode,
-                          do_constant_folding=True)
-    meta = {"name": name, "covers": covers, "opset": OPSET,
+                          do_constant_folding=True, dynamic_axes=dyn.get("axes"))
+    if "alt_inputs" in dyn:
+        alt = dyn["alt_inputs"]()
+        with torch.no_grad():
+            alt_out = model(*alt.values())
+        alt_out = alt_out if isinstance(alt_out, (tuple, list)) else (alt_out,)
+        for sub, tensors in (("inputs", alt), ("expected", dict(zip(output_names, alt_out)))):
+            os.makedirs(os.path.join(out, "alt", sub), exist_ok=True)
+            for k, v in tensors.items():
+                np.save(os.path.join(out, "alt", sub, f"{k}.npy"), v.numpy())
+    meta = {"name": name, "covers": covers, "opset": OPSET, "dynamic_axes": dyn.get("axes"),
+            "alt_shape": "alt_inputs" in dyn,
             "export_mode": "preserve (BatchNormalization kept)" if mode == PRESERVE else "eval",
             "inputs": [], "outputs": []}
     for k, v in inputs.items():

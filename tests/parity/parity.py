@@ -7,7 +7,7 @@
 Each model of tests/models/export.py is exported (opset 13, seeded random
 weights and inputs, PyTorch's outputs saved as the oracle) and run with
 `tcc-run model.onnx --input NAME=FILE.npy ... --output-dir DIR --threads T`.
-Five TAP results per model:
+Five TAP results per model (six for symbolic-dim models):
 
   1. parity: max relative error of every output <= 1e-4, where
          rel_err(out, ref) = max|out - ref| / max(max|ref|, FLT_MIN)
@@ -24,6 +24,8 @@ Five TAP results per model:
   5. opt-level 0: the unfused reference path (--opt-level 0) is within 1e-4
      of PyTorch too, so that fusion and codegen are judged against a path
      that is itself right.
+  6. (symbolic-dim models only) a second input shape, run after the first
+     has filled the compile cache, is within 1e-4 of PyTorch as well.
 
 The measured error of each model is printed in its TAP line.
 """
@@ -75,12 +77,13 @@ def rel_err(out, ref):
     return float(np.max(np.abs(out - ref))) / scale if ref.size else 0.0
 
 
-def run_tcc(tcc_run, model_dir, meta, out_dir, threads, extra=()):
-    """Runs tcc-run; returns (outputs dict, seconds) or raises RuntimeError with its message."""
+def run_tcc(tcc_run, model_dir, meta, out_dir, threads, extra=(), model=None):
+    """Runs tcc-run on model_dir's model (or @model) with model_dir's inputs;
+    returns (outputs dict, seconds) or raises RuntimeError with its message."""
     shutil.rmtree(out_dir, ignore_errors=True)
     os.makedirs(out_dir)
-    cmd = [tcc_run, os.path.join(model_dir, "model.onnx"), "--output-dir", out_dir, "--threads", str(threads),
-           *extra]
+    cmd = [tcc_run, model or os.path.join(model_dir, "model.onnx"), "--output-dir", out_dir,
+           "--threads", str(threads), *extra]
     for i in meta["inputs"]:
         cmd += ["--input", f"{i['name']}={os.path.join(model_dir, 'inputs', i['name'] + '.npy')}"]
     t0 = time.monotonic()
@@ -126,6 +129,27 @@ def check_opt0(tap, tcc_run, model_dir, meta, refs, name):
         tap.result(False, f"{name}: --opt-level 0 parity with PyTorch: {e}")
 
 
+def checks_for(name, dynamic):
+    return list(CHECKS) + (["second input shape, same compile cache, parity with PyTorch"]
+                           if name in dynamic else [])
+
+
+def check_alt_shape(tap, tcc_run, model_dir, meta, name):
+    """A symbolic-dim model run at a second shape, after the first filled the compile cache."""
+    alt_dir = os.path.join(model_dir, "alt")
+    refs = {o["name"]: np.load(os.path.join(alt_dir, "expected", o["name"] + ".npy")) for o in meta["outputs"]}
+    alt_meta = dict(meta, inputs=[{"name": i["name"]} for i in meta["inputs"]])
+    shape = "x".join(map(str, np.load(os.path.join(alt_dir, "inputs", meta["inputs"][0]["name"] + ".npy")).shape))
+    try:
+        outs, _ = run_tcc(tcc_run, alt_dir, alt_meta, os.path.join(model_dir, "tcc-alt"), 2,
+                          model=os.path.join(model_dir, "model.onnx"))
+        ok, err, what = compare(outs, refs)
+        tap.result(ok, f"{name}: second input shape {shape}, same compile cache, parity with PyTorch: "
+                       f"max rel err {err:.2e} {'<=' if ok else '>'} {MAX_REL_ERR:.0e} ({what})")
+    except RuntimeError as e:
+        tap.result(False, f"{name}: second input shape {shape} parity with PyTorch: {e}")
+
+
 def check_reruns(tap, rerun, model_dir, meta, name):
     cmd = [rerun, os.path.join(model_dir, "model.onnx"), "2"]
     cmd += [f"{i['name']}={os.path.join(model_dir, 'inputs', i['name'] + '.npy')}" for i in meta["inputs"]]
@@ -155,6 +179,8 @@ def check_model(tap, tcc_run, rerun, out_root, name):
         tap.skip(f"{name}: --threads 1 agrees with --threads 2", "the first run failed")
         tap.skip(f"{name}: in-process reruns identical", "the first run failed")
         check_opt0(tap, tcc_run, model_dir, meta, refs, name)
+        if meta.get("alt_shape"):
+            check_alt_shape(tap, tcc_run, model_dir, meta, name)
         return
     ok, err, what = compare(first, refs)
     tap.result(ok, f"{name}: parity with PyTorch: max rel err {err:.2e} {'<=' if ok else '>'} "
@@ -176,6 +202,8 @@ def check_model(tap, tcc_run, rerun, out_root, name):
         tap.result(False, f"{name}: --threads 1 agrees with --threads 2: {e}")
     check_reruns(tap, rerun, model_dir, meta, name)
     check_opt0(tap, tcc_run, model_dir, meta, refs, name)
+    if meta.get("alt_shape"):
+        check_alt_shape(tap, tcc_run, model_dir, meta, name)
     cache = os.environ.get("TCC_CACHE_DIR", "")
     entries = sum(len(files) for _, _, files in os.walk(cache)) if cache else 0
     tap.comment(f"{name}: {meta['covers']}")
@@ -193,21 +221,22 @@ def main():
     ap.add_argument("models", nargs="*")
     args = ap.parse_args()
     names = args.models or list(export.MODELS)
-    tap = Tap(len(CHECKS) * len(names))
+    tap = Tap(sum(len(checks_for(n, export.DYNAMIC)) for n in names))
     t0 = time.monotonic()
     for name in names:
+        checks = checks_for(name, export.DYNAMIC)
         if name not in export.MODELS:
-            for what in CHECKS:
+            for what in checks:
                 tap.result(False, f"{name}: {what}: no such model in tests/models/export.py")
             continue
         try:
             export.export(name, args.out)
         except Exception as e:  # the generator is ours: report and carry on with the others
-            for what in CHECKS:
+            for what in checks:
                 tap.result(False, f"{name}: {what}: export failed: {type(e).__name__}: {e}")
             continue
         if not os.access(args.tcc_run, os.X_OK):
-            for what in CHECKS:
+            for what in checks:
                 tap.result(False, f"{name}: {what}: {args.tcc_run} not built")
             continue
         check_model(tap, args.tcc_run, args.rerun, args.out, name)
