@@ -12,7 +12,7 @@ t() {	# t NAME CMD...: passes when CMD succeeds
 	if out=$("$@" 2>&1); then ok "$name"; else nok "$name" "$out"; fi
 }
 
-echo "1..9"
+echo "1..11"
 t "--help explains every flag" bash -c "'$bin' --help | grep -q -- --input && '$bin' --help | grep -q -- --output-dir &&
 	'$bin' --help | grep -q -- --bench && '$bin' --help | grep -q -- --threads"
 t "no model is a usage error (exit 2)" bash -c "'$bin'; test \$? -eq 2"
@@ -28,3 +28,8 @@ t "random inputs are seeded (same seed, same output)" bash -c "'$bin' '$models/a
 	'$bin' '$models/add.onnx' --seed 8 | grep '^output' > '$tmp/c' && ! cmp -s '$tmp/a' '$tmp/c'"
 t "--bench N ends with the latency line" bash -c "'$bin' '$models/chain.onnx' --bench 5 --threads 1 | tail -1 |
 	grep -Eq '^latency_ms median=[0-9.]+ min=[0-9.]+ iters=5$'"
+compile=$(dirname "$bin")/tcc-compile
+t "tcc-compile --plan lists every node with its kernel" bash -c "'$compile' '$models/chain.onnx' --opt-level 0 --plan |
+	grep -c '\\[reference\\]' | grep -qx 6"
+t "tcc-compile fills the cache; the next load is a hit" bash -c "'$compile' '$models/gelu_tanh.onnx' --cache-dir '$tmp/cache' | grep -q 'C compiler runs 1, cache hits 0' &&
+	'$compile' '$models/gelu_tanh.onnx' --cache-dir '$tmp/cache' | grep -q 'C compiler runs 0, cache hits 1'"
