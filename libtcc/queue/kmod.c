@@ -218,12 +218,20 @@ static int run_fetched(const struct drm_tcc_exec_fetch *fe, const struct drm_tcc
 tcc_status tcc_kmod_executor_run(void)
 {
 	struct drm_tcc_exec_attach at = { .engine = DRM_TCC_ENGINE_CPU };
-	static _Thread_local struct drm_tcc_cmd cmds[DRM_TCC_MAX_CMDS];
-	static _Thread_local struct drm_tcc_exec_bo bos[DRM_TCC_MAX_BOS];
-	int rc = xioctl(DRM_IOCTL_TCC_EXEC_ATTACH, &at);
+	struct drm_tcc_cmd *cmds = malloc(sizeof(*cmds) * DRM_TCC_MAX_CMDS);
+	struct drm_tcc_exec_bo *bos = malloc(sizeof(*bos) * DRM_TCC_MAX_BOS);
+	tcc_status st = TCC_OK;
+	int rc;
 
-	if (rc)
-		return tcc_set_errno(TCC_ERR_IO, -rc, "TCC_EXEC_ATTACH");
+	if (!cmds || !bos) {
+		st = tcc_set_error(TCC_ERR_NO_MEMORY, "executor buffers");
+		goto out;
+	}
+	rc = xioctl(DRM_IOCTL_TCC_EXEC_ATTACH, &at);
+	if (rc) {
+		st = tcc_set_errno(rc == -EBUSY ? TCC_ERR_BUSY : TCC_ERR_IO, -rc, "TCC_EXEC_ATTACH");
+		goto out;
+	}
 	while (!atomic_load(&executor_stop)) {
 		struct drm_tcc_exec_fetch fe = { .cmds = (uintptr_t)cmds, .bos = (uintptr_t)bos };
 		struct drm_tcc_exec_complete done = { 0 };
@@ -231,16 +239,23 @@ tcc_status tcc_kmod_executor_run(void)
 		rc = xioctl(DRM_IOCTL_TCC_EXEC_FETCH, &fe);
 		if (rc == -EAGAIN || rc == -EINTR)
 			continue;	/* woken to look at the stop flag */
-		if (rc)
-			return tcc_set_errno(TCC_ERR_IO, -rc, "TCC_EXEC_FETCH");
+		if (rc) {
+			st = tcc_set_errno(TCC_ERR_IO, -rc, "TCC_EXEC_FETCH");
+			break;
+		}
 		done.job_id = fe.job_id;
 		done.error = run_fetched(&fe, bos, (const tcc_cmd *)cmds);
 		rc = xioctl(DRM_IOCTL_TCC_EXEC_COMPLETE, &done);
-		if (rc && rc != -ENOENT)	/* -ENOENT: the job was cancelled meanwhile */
-			return tcc_set_errno(TCC_ERR_IO, -rc, "TCC_EXEC_COMPLETE");
+		if (rc && rc != -ENOENT) {	/* -ENOENT: not ours (any more); keep serving */
+			st = tcc_set_errno(TCC_ERR_IO, -rc, "TCC_EXEC_COMPLETE");
+			break;
+		}
 	}
 	atomic_store(&executor_stop, 0);
-	return TCC_OK;
+out:
+	free(cmds);
+	free(bos);
+	return st;
 }
 
 void tcc_kmod_executor_stop(void)
