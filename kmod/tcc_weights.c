@@ -37,6 +37,7 @@
 #include <linux/mutex.h>
 #include <linux/pagemap.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/task.h>
 #include <linux/shmem_fs.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
@@ -90,6 +91,8 @@ struct tcc_weights_dev {
  * @small_chunks: 4 KiB pages, counted at seal
  * @mappers: live VMAs
  * @faults: fault and map_pages calls
+ * @map_lock: protects @mms
+ * @mms: one &struct tcc_wmapper per address space mapping the buffer
  */
 struct tcc_wbuf {
 	struct drm_gem_object base;
@@ -109,7 +112,44 @@ struct tcc_wbuf {
 	u32 small_chunks;
 	atomic_t mappers;
 	atomic64_t faults;
+	struct mutex map_lock;
+	struct list_head mms;
 };
+
+/**
+ * struct tcc_wmapper - an address space with VMAs of a buffer (for the pids in sysfs)
+ * @node: entry in &tcc_wbuf.mms
+ * @mm: the address space, only compared, never dereferenced
+ * @vmas: VMAs of the buffer in @mm
+ *
+ * Keyed by mm, and the pid found when shown: fork's vm_open runs before
+ * the child has a pid (current is the parent then).
+ */
+struct tcc_wmapper {
+	struct list_head node;
+	struct mm_struct *mm;
+	unsigned int vmas;
+};
+
+/*
+ * The thread-group id of a process using @mm (0 if none): a scan that only
+ * compares pointers, so it is safe whatever became of @mm.
+ */
+static pid_t tcc_mm_pid(const struct mm_struct *mm)
+{
+	struct task_struct *p;
+	pid_t pid = 0;
+
+	rcu_read_lock();
+	for_each_process(p) {
+		if (READ_ONCE(p->mm) == mm) {
+			pid = task_tgid_nr(p);
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return pid;
+}
 
 static const struct drm_gem_object_funcs tcc_wbuf_funcs;
 
@@ -175,6 +215,9 @@ static void tcc_wbuf_free(struct drm_gem_object *obj)
 	wdev->charged -= obj->size;
 	mutex_unlock(&wdev->lock);
 	drm_gem_object_release(obj);
+	/* Every VMA held a reference: the list is empty by now. */
+	WARN_ON(!list_empty(&w->mms));
+	mutex_destroy(&w->map_lock);
 	mutex_destroy(&w->write_lock);
 	kfree(w);
 }
@@ -195,6 +238,34 @@ static const struct vm_operations_struct *tcc_shmem_vm_ops;
 static struct vm_operations_struct tcc_wbuf_vm_ops;
 static DEFINE_MUTEX(tcc_vm_ops_lock);
 
+/* Count a VMA of @w in @mm up or down; an allocation failure only costs the pid listing. */
+static void tcc_wbuf_track(struct tcc_wbuf *w, struct mm_struct *mm, int delta)
+{
+	struct tcc_wmapper *m, *found = NULL;
+
+	mutex_lock(&w->map_lock);
+	list_for_each_entry(m, &w->mms, node)
+		if (m->mm == mm) {
+			found = m;
+			break;
+		}
+	if (delta > 0) {
+		if (!found) {
+			found = kzalloc(sizeof(*found), GFP_KERNEL);
+			if (found) {
+				found->mm = mm;
+				list_add_tail(&found->node, &w->mms);
+			}
+		}
+		if (found)
+			found->vmas++;
+	} else if (found && !--found->vmas) {
+		list_del(&found->node);
+		kfree(found);
+	}
+	mutex_unlock(&w->map_lock);
+}
+
 /*
  * The vma holds the tmpfs file, not the DRM file, so nothing else keeps
  * tcc.ko (and these vm_ops) loaded while a mapping lives: each vma holds a
@@ -206,6 +277,7 @@ static void tcc_wbuf_vm_open(struct vm_area_struct *vma)
 
 	__module_get(THIS_MODULE);
 	atomic_inc(&w->mappers);
+	tcc_wbuf_track(w, vma->vm_mm, 1);
 	drm_gem_object_get(&w->base);
 }
 
@@ -214,6 +286,7 @@ static void tcc_wbuf_vm_close(struct vm_area_struct *vma)
 	struct tcc_wbuf *w = to_wbuf(vma->vm_private_data);
 
 	atomic_dec(&w->mappers);
+	tcc_wbuf_track(w, vma->vm_mm, -1);
 	drm_gem_object_put(&w->base);
 	module_put(THIS_MODULE);
 }
@@ -304,6 +377,7 @@ static int tcc_wbuf_mmap(struct drm_gem_object *obj, struct vm_area_struct *vma)
 	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
 	__module_get(THIS_MODULE);
 	atomic_inc(&w->mappers);
+	tcc_wbuf_track(w, vma->vm_mm, 1);
 	return 0;
 }
 
@@ -345,11 +419,14 @@ int tcc_weights_create_ioctl(struct drm_device *drm, void *data, struct drm_file
 	w->gid = current_fsgid();
 	w->mode = args->mode;
 	mutex_init(&w->write_lock);
+	mutex_init(&w->map_lock);
 	INIT_LIST_HEAD(&w->node);
+	INIT_LIST_HEAD(&w->mms);
 
 	/* VM_NORESERVE: memory is committed by the limit above and allocated at fill/seal. */
 	filp = shmem_file_setup_with_mnt(wdev->gemfs, "tcc-weights", alloc, VM_NORESERVE);
 	if (IS_ERR(filp)) {
+		mutex_destroy(&w->map_lock);
 		mutex_destroy(&w->write_lock);
 		kfree(w);
 		return PTR_ERR(filp);
@@ -374,6 +451,7 @@ int tcc_weights_create_ioctl(struct drm_device *drm, void *data, struct drm_file
 	if (ret) {
 		/* Not on the list, nothing charged: release by hand, not through .free. */
 		drm_gem_object_release(&w->base);
+		mutex_destroy(&w->map_lock);
 		mutex_destroy(&w->write_lock);
 		kfree(w);
 		return ret;
@@ -805,6 +883,42 @@ static ssize_t buffers_show(struct device *dev, struct device_attribute *attr, c
 }
 static DEVICE_ATTR_RO(buffers);
 
+/*
+ * One line per buffer mapped anywhere: "<name> <pid> <pid> ...", the
+ * thread-group ids owning the address spaces that map it.  One page at most.
+ */
+static ssize_t mapper_pids_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct tcc_weights_dev *wdev = dev_to_wdev(dev);
+	struct tcc_wmapper *m;
+	struct tcc_wbuf *w;
+	int len = 0;
+
+	if (!wdev)
+		return -ENODEV;
+	mutex_lock(&wdev->lock);
+	list_for_each_entry(w, &wdev->bufs, node) {
+		if (len > PAGE_SIZE - 200) {
+			len += sysfs_emit_at(buf, len, "...\n");
+			break;
+		}
+		mutex_lock(&w->map_lock);
+		if (!list_empty(&w->mms)) {
+			len += sysfs_emit_at(buf, len, "%s", w->name);
+			list_for_each_entry(m, &w->mms, node) {
+				if (len > PAGE_SIZE - 16)
+					break;
+				len += sysfs_emit_at(buf, len, " %d", tcc_mm_pid(m->mm));
+			}
+			len += sysfs_emit_at(buf, len, "\n");
+		}
+		mutex_unlock(&w->map_lock);
+	}
+	mutex_unlock(&wdev->lock);
+	return len;
+}
+static DEVICE_ATTR_RO(mapper_pids);
+
 static struct attribute *tcc_weights_attrs[] = {
 	&dev_attr_count.attr,
 	&dev_attr_charged_bytes.attr,
@@ -812,6 +926,7 @@ static struct attribute *tcc_weights_attrs[] = {
 	&dev_attr_refusals.attr,
 	&dev_attr_small_chunks.attr,
 	&dev_attr_buffers.attr,
+	&dev_attr_mapper_pids.attr,
 	NULL,
 };
 

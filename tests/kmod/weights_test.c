@@ -340,6 +340,67 @@ TEST_F(weights, touched_mapping_is_pmd_mapped)
 	EXPECT_EQ(0, e.mappers);
 }
 
+/* The "name pid pid ..." line of sysfs weights/mapper_pids, or "" */
+static void mapper_line(const char *name, char *out, size_t len)
+{
+	char buf[4096], *save = NULL, *l;
+	FILE *f = fopen(TCC_SYSFS "/weights/mapper_pids", "re");
+	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+
+	if (f)
+		fclose(f);
+	buf[n] = '\0';
+	out[0] = '\0';
+	for (l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		if (!strncmp(l, name, strlen(name)) && l[strlen(name)] == ' ')
+			snprintf(out, len, "%s", l);
+}
+
+TEST_F(weights, sysfs_lists_the_pids_mapping_a_buffer)
+{
+	char line[256], want[64];
+	int go[2], ready[2];
+	uint64_t o;
+	uint32_t h, rh;
+	const uint8_t *p;
+	pid_t pid;
+	char c;
+
+	ASSERT_EQ(0, w_create(self->fd, "pids", MIB, 0600, &h, NULL));
+	ASSERT_EQ(0, w_seal(self->fd, h));
+	ASSERT_EQ(0, w_open(self->fd, "pids", &rh, NULL, &o));
+	mapper_line("pids", line, sizeof(line));
+	EXPECT_STREQ("", line);
+	p = mmap(NULL, 2 * MIB, PROT_READ, MAP_SHARED, self->fd, o);
+	ASSERT_NE(MAP_FAILED, p);
+	snprintf(want, sizeof(want), "pids %d", getpid());
+	mapper_line("pids", line, sizeof(line));
+	EXPECT_STREQ(want, line);
+
+	/* a forked child inherits the mapping: its pid, not ours, is the new entry */
+	ASSERT_EQ(0, pipe(go));
+	ASSERT_EQ(0, pipe(ready));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(1);
+		_exit(p[0]);
+	}
+	ASSERT_EQ(1, read(ready[0], &c, 1));
+	snprintf(want, sizeof(want), "pids %d %d", getpid(), pid);
+	mapper_line("pids", line, sizeof(line));
+	EXPECT_STREQ(want, line);
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	EXPECT_EQ(0, wait_child(pid));
+	snprintf(want, sizeof(want), "pids %d", getpid());
+	mapper_line("pids", line, sizeof(line));
+	EXPECT_STREQ(want, line);
+	munmap((void *)p, 2 * MIB);
+	mapper_line("pids", line, sizeof(line));
+	EXPECT_STREQ("", line);
+}
+
 TEST_F(weights, names_collide_until_the_last_holder_goes)
 {
 	int other = tcc_test_open();
