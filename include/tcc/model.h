@@ -64,7 +64,11 @@ typedef struct tcc_tensor {
 	size_t nbytes;		/* capacity of @data in bytes */
 } tcc_tensor;
 
-/* Static description of a model input or output; a dim < 0 is symbolic. */
+/*
+ * Static description of a model input or output; a dim < 0 is symbolic.
+ * For an output whose shape is only known at run time (it depends on input
+ * values or symbolic dims) rank is -1; tcc_model_run() reports the real one.
+ */
 typedef struct tcc_tensor_info {
 	const char *name;	/* owned by the model */
 	tcc_dtype dtype;
