@@ -128,7 +128,7 @@ int tcc_fence_signalled(tcc_fence *f)
 	if (!f)
 		return 0;
 	if (f->backend == TCC_QB_KMOD)
-		return tcc_kmod_fence_wait(f, 0) == TCC_OK;
+		return tcc_kmod_fence_check(f);
 	pthread_mutex_lock(&f->lock);
 	s = f->signalled;
 	pthread_mutex_unlock(&f->lock);
@@ -141,7 +141,7 @@ int tcc_fence_error(tcc_fence *f)
 
 	if (!f)
 		return -EINVAL;
-	if (f->backend == TCC_QB_KMOD && tcc_kmod_fence_wait(f, 0) != TCC_OK)
+	if (f->backend == TCC_QB_KMOD && !tcc_kmod_fence_check(f))
 		return 0;	/* not signalled yet: no error known */
 	pthread_mutex_lock(&f->lock);
 	e = f->error;

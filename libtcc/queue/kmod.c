@@ -176,6 +176,22 @@ tcc_status tcc_kmod_fence_wait(tcc_fence *f, int timeout_ms)
 	return TCC_OK;
 }
 
+int tcc_kmod_fence_check(tcc_fence *f)
+{
+	struct pollfd p = { .fd = f->fd, .events = POLLIN };
+	int done;
+
+	pthread_mutex_lock(&f->lock);
+	done = f->signalled;
+	pthread_mutex_unlock(&f->lock);
+	if (done)
+		return 1;
+	if (poll(&p, 1, 0) != 1)
+		return 0;
+	fetch_result(f);
+	return 1;
+}
+
 int tcc_kmod_fence_fd(tcc_fence *f)
 {
 	return f->fd;

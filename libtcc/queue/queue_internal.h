@@ -62,6 +62,8 @@ tcc_status tcc_kmod_queue_init(tcc_queue *q);
 void tcc_kmod_queue_fini(tcc_queue *q);
 tcc_status tcc_kmod_submit(tcc_queue *q, const tcc_job *job, tcc_fence **fence_out);
 tcc_status tcc_kmod_fence_wait(tcc_fence *f, int timeout_ms);
+/* 1 if signalled (result cached), else 0; never records an error. */
+int tcc_kmod_fence_check(tcc_fence *f);
 int tcc_kmod_fence_fd(tcc_fence *f);
 void tcc_kmod_fence_release(tcc_fence *f);
 tcc_status tcc_kmod_executor_run(void);
