@@ -43,8 +43,41 @@ static int fail(tcc_status st, const char *what)
 	return st == TCC_ERR_NO_DEVICE ? TCCCTL_EXIT_NO_MODULE : TCCCTL_EXIT_ERROR;
 }
 
+/*
+ * The pids mapping @name, from tcc.ko's sysfs weights/mapper_pids ("name pid
+ * pid ..." lines), into @out as "pid,pid" ("" for none or without the module).
+ */
+static void mapper_pids(const char *sysfs, const char *name, char *out, size_t len)
+{
+	static char buf[8192];
+	struct tccctl_device dev;
+	char *save = NULL, *line;
+	size_t n = strlen(name);
+
+	out[0] = '\0';
+	if (!sysfs)
+		return;
+	memset(&dev, 0, sizeof(dev));
+	snprintf(dev.sysfs, sizeof(dev.sysfs), "%s", sysfs);
+
+	if (tccctl_sysfs_read(&dev, "weights/mapper_pids", buf, sizeof(buf)))
+		return;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, name, n) || line[n] != ' ')
+			continue;
+		snprintf(out, len, "%s", line + n + 1);
+		for (char *c = out; *c; c++)
+			if (*c == ' ')
+				*c = ',';
+		return;
+	}
+}
+
 static int list(tcc_weights_backend backend)
 {
+	struct tccctl_device dev;
+	const char *sysfs = NULL;
+	char pids[512];
 	tcc_weights_info *l;
 	char sz[32];
 	size_t n, i;
@@ -53,6 +86,9 @@ static int list(tcc_weights_backend backend)
 	st = tcc_weights_list(backend, &l, &n);
 	if (st)
 		return fail(st, "list");
+	/* The list came from tcc.ko, so its node exists: its sysfs has the pids. */
+	if (n && l[0].backend == TCC_WEIGHTS_MODULE && tccctl_find_device(&dev) == 0)
+		sysfs = dev.sysfs;
 	if (tccctl_json) {
 		printf("{\"weights\": [");
 		for (i = 0; i < n; i++) {
@@ -61,26 +97,31 @@ static int list(tcc_weights_backend backend)
 			printf(", \"backend\": \"%s\", \"size\": %zu, \"alloc_size\": %zu, "
 			       "\"backing\": \"%s\", \"huge_chunks\": %zu, \"small_chunks\": %zu, "
 			       "\"sealed\": %s, \"resident\": %s, \"holders\": %u, \"mappers\": %u, "
-			       "\"uid\": %u, \"gid\": %u, \"mode\": \"%04o\"}",
+			       "\"uid\": %u, \"gid\": %u, \"mode\": \"%04o\", \"mapper_pids\": [",
 			       backend_str(l[i].backend), l[i].size, l[i].alloc_size,
 			       tcc_weights_backing_str(l[i].backing), l[i].huge_chunks,
 			       l[i].small_chunks, l[i].sealed ? "true" : "false",
 			       l[i].resident ? "true" : "false", l[i].holders, l[i].mappers,
 			       (unsigned int)l[i].uid, (unsigned int)l[i].gid, l[i].mode);
+			mapper_pids(sysfs, l[i].name, pids, sizeof(pids));
+			printf("%s]}", pids);
 		}
 		printf("]}\n");
 	} else {
-		printf("%-24s %-8s %11s  %-11s %5s %5s %7s %7s %-8s %5s %4s\n", "NAME", "BACKEND",
-		       "SIZE", "BACKING", "HUGE", "SMALL", "HOLDERS", "MAPPERS", "STATE", "UID",
-		       "MODE");
-		for (i = 0; i < n; i++)
-			printf("%-24s %-8s %11s  %-11s %5zu %5zu %7u %7u %-8s %5u %04o\n", l[i].name,
+		printf("%-24s %-8s %11s  %-11s %5s %5s %7s %7s %-8s %5s %4s  %s\n", "NAME",
+		       "BACKEND", "SIZE", "BACKING", "HUGE", "SMALL", "HOLDERS", "MAPPERS", "STATE",
+		       "UID", "MODE", "PIDS");
+		for (i = 0; i < n; i++) {
+			mapper_pids(sysfs, l[i].name, pids, sizeof(pids));
+			printf("%-24s %-8s %11s  %-11s %5zu %5zu %7u %7u %-8s %5u %04o  %s\n",
+			       l[i].name,
 			       backend_str(l[i].backend),
 			       tccctl_human_bytes(l[i].size, sz, sizeof(sz)),
 			       tcc_weights_backing_str(l[i].backing), l[i].huge_chunks,
 			       l[i].small_chunks, l[i].holders, l[i].mappers,
 			       !l[i].sealed ? "filling" : l[i].resident ? "resident" : "sealed",
-			       (unsigned int)l[i].uid, l[i].mode);
+			       (unsigned int)l[i].uid, l[i].mode, pids[0] ? pids : "-");
+		}
 	}
 	free(l);
 	return TCCCTL_EXIT_OK;
