@@ -28,21 +28,30 @@ def main():
     rows = load(sys.argv[1])
     models = []
     by = {}
+    rounds = {}
     for r in rows:
         m = r.get("model")
         if m and m != "all" and not r["runtime"].startswith("tcc_compile"):
             if m not in models:
                 models.append(m)
             key = r["runtime"] + ("/" + r["config"] if r.get("config") else "")
-            by[(m, key)] = r
+            # Several rounds: keep the quietest (lowest median); an error
+            # only when no round succeeded.
+            old = by.get((m, key))
+            if old is None or ("error" in old and "error" not in r) or \
+                    ("error" not in r and "error" not in old and r["median_ms"] < old["median_ms"]):
+                by[(m, key)] = r
+            rounds[(m, key)] = rounds.get((m, key), 0) + ("error" not in r)
 
     def lat(m, key):
         r = by.get((m, key))
         return r.get("median_ms") if r and "error" not in r else None
 
     print()
-    print("Latency, ms (median; min in brackets), %s timed runs after warm-up" %
-          next((r["iters"] for r in rows if r.get("runtime") == "ort" and "iters" in r), "?"))
+    print("Latency, ms: median (min) of %s timed runs after warm-up; per runtime the round with the "
+          "lowest median of %d interleaved rounds" %
+          (next((r["iters"] for r in rows if r.get("runtime") == "ort" and "iters" in r), "?"),
+           max(rounds.values() or [1])))
     hdr = "| model | tcc | ORT | torch (OpenBLAS-omp) | torch (ref BLAS) | tcc/ORT | tcc/torch |"
     print(hdr)
     print("|" + "---|" * (hdr.count("|") - 1))

@@ -5,12 +5,14 @@
 #
 #   bench/run.sh                 everything
 #   BENCH_ITERS=200 bench/run.sh more timed iterations (default 100)
+#   BENCH_ROUNDS=5 bench/run.sh  rounds per model, runtimes interleaved (default 3)
 #   BENCH_MODELS="mlp" bench/run.sh
 #   BENCH_SKIP_DEFAULT_BLAS=1    skip PyTorch with Debian's reference BLAS (slow)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 ITERS=${BENCH_ITERS:-100}
+ROUNDS=${BENCH_ROUNDS:-3}
 THREADS=${BENCH_THREADS:-2}
 MODELS=${BENCH_MODELS:-"mlp resnet18 encoder"}
 OUT=build/bench
@@ -72,37 +74,41 @@ else
 fi
 
 # ---- per model -------------------------------------------------------------
+# $BENCH_ROUNDS rounds, the runtimes interleaved within each: on a shared
+# machine a burst of someone else's work then hits every runtime alike, and
+# the report keeps each runtime's quietest round (lowest median).
 for m in $MODELS; do
 	read -r iname dims gflop < <(input_of "$m")
 	onnx=$MDIR/$m.onnx
+	for round in $(seq "$ROUNDS"); do
+		say "$m round $round/$ROUNDS: tcc"
+		log=$OUT/tcc-$m.log
+		if /usr/bin/time -f 'maxrss_kb=%M' -o "$OUT/tcc-$m.time" \
+			build/bin/tcc-run "$onnx" --input "$iname=$MDIR/$m.input.npy" --bench "$ITERS" \
+			--threads "$THREADS" > "$log" 2>&1; then
+			lat=$(grep -o 'median=[0-9.]* min=[0-9.]*' "$log" | tail -1)
+			rss=$(grep -o 'maxrss_kb=[0-9]*' "$OUT/tcc-$m.time" | cut -d= -f2)
+			med=${lat#median=}; med=${med%% *}; min=${lat##*min=}
+			printf '{"model": "%s", "runtime": "tcc", "round": %d, "median_ms": %s, "min_ms": %s, "iters": %d, "max_rss_kb": %s, "gflop": %s}\n' \
+				"$m" "$round" "$med" "$min" "$ITERS" "$rss" "$gflop" >> "$RES"
+		else
+			json_err "$m" tcc "$(tail -3 "$log")" >> "$RES"
+		fi
 
-	say "$m: tcc"
-	log=$OUT/tcc-$m.log
-	if /usr/bin/time -f 'maxrss_kb=%M' -o "$OUT/tcc-$m.time" \
-		build/bin/tcc-run "$onnx" --input "$iname=$MDIR/$m.input.npy" --bench "$ITERS" \
-		--threads "$THREADS" > "$log" 2>&1; then
-		lat=$(grep -o 'median=[0-9.]* min=[0-9.]*' "$log" | tail -1)
-		rss=$(grep -o 'maxrss_kb=[0-9]*' "$OUT/tcc-$m.time" | cut -d= -f2)
-		med=${lat#median=}; med=${med%% *}; min=${lat##*min=}
-		printf '{"model": "%s", "runtime": "tcc", "median_ms": %s, "min_ms": %s, "max_rss_kb": %s, "gflop": %s}\n' \
-			"$m" "$med" "$min" "$rss" "$gflop" >> "$RES"
-	else
-		json_err "$m" tcc "$(tail -3 "$log")" >> "$RES"
-	fi
+		say "$m round $round/$ROUNDS: onnxruntime"
+		if line=$(node bench/ort_bench.js "$onnx" "$iname" "$dims" "$ITERS" "$THREADS" 2>"$OUT/ort-$m.log"); then
+			echo "${line%\}}, \"model\": \"$m\", \"round\": $round, \"gflop\": $gflop}" >> "$RES"
+		else
+			json_err "$m" ort "$(tail -3 "$OUT/ort-$m.log")" >> "$RES"
+		fi
 
-	say "$m: onnxruntime"
-	if line=$(node bench/ort_bench.js "$onnx" "$iname" "$dims" "$ITERS" "$THREADS" 2>"$OUT/ort-$m.log"); then
-		echo "${line%\}}, \"model\": \"$m\", \"gflop\": $gflop}" >> "$RES"
-	else
-		json_err "$m" ort "$(tail -3 "$OUT/ort-$m.log")" >> "$RES"
-	fi
-
-	say "$m: pytorch (OpenBLAS-openmp)"
-	if line=$(LD_LIBRARY_PATH=$LIBDIR/openblas-openmp $PY bench/torch_bench.py "$m" "$ITERS" "$THREADS" 2>"$OUT/torch-$m.log"); then
-		echo "${line%\}}, \"model\": \"$m\", \"config\": \"openblas-openmp\", \"gflop\": $gflop}" >> "$RES"
-	else
-		json_err "$m" torch "$(tail -3 "$OUT/torch-$m.log")" >> "$RES"
-	fi
+		say "$m round $round/$ROUNDS: pytorch (OpenBLAS-openmp)"
+		if line=$(LD_LIBRARY_PATH=$LIBDIR/openblas-openmp $PY bench/torch_bench.py "$m" "$ITERS" "$THREADS" 2>"$OUT/torch-$m.log"); then
+			echo "${line%\}}, \"model\": \"$m\", \"round\": $round, \"config\": \"openblas-openmp\", \"gflop\": $gflop}" >> "$RES"
+		else
+			json_err "$m" torch "$(tail -3 "$OUT/torch-$m.log")" >> "$RES"
+		fi
+	done
 	if [[ -z ${BENCH_SKIP_DEFAULT_BLAS:-} ]]; then
 		say "$m: pytorch (Debian reference BLAS, 5 iterations)"
 		if line=$(LD_LIBRARY_PATH=$LIBDIR/blas $PY bench/torch_bench.py "$m" 5 "$THREADS" 2>>"$OUT/torch-$m.log"); then
