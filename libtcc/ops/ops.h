@@ -74,6 +74,7 @@ extern const op_def ops_shape[];
 extern const op_def ops_nn[];
 extern const op_def ops_linalg[];
 extern const op_def ops_misc[];
+extern const op_def ops_resize[];
 
 #define OPS_END { .name = NULL }
 
