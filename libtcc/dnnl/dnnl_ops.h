@@ -22,8 +22,9 @@
  *
  * Layouts: activations are dense row-major ("plain": NCHW, [B,]M×N) unless an
  * op is created with keep_blocked_output, in which case its dst is in the
- * layout oneDNN prefers (e.g. nChw16c) and only another op created with
- * src_from = that op may read it.  Use tcc_dnnl_reorder_to_plain_create() at
+ * layout the conv runs fastest in (NHWC where oneDNN has brgemm kernels,
+ * else e.g. nChw16c) and only another op created with src_from = that op
+ * may read it.  Use tcc_dnnl_reorder_to_plain_create() at
  * the edge where a plain tensor is needed again.  Size dst buffers with
  * tcc_dnnl_op_dst_bytes(), which includes block padding.
  *
