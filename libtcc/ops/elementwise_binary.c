@@ -123,7 +123,7 @@ static bin_fn pick(const ir_node *n, tcc_dtype t, enum bin_kind *kind)
 	const char *op = n->op_type;
 
 	*kind = K_ARITH;
-	if (!strcmp(op, "Add") || !strcmp(op, "Sum")) return add_pick(t);
+	if (!strcmp(op, "Add") || !strcmp(op, "Sum") || !strcmp(op, "Mean")) return add_pick(t);
 	if (!strcmp(op, "Sub")) return sub_pick(t);
 	if (!strcmp(op, "Mul")) return mul_pick(t);
 	if (!strcmp(op, "Div")) return div_pick(t);

@@ -75,6 +75,7 @@ extern const op_def ops_nn[];
 extern const op_def ops_linalg[];
 extern const op_def ops_misc[];
 extern const op_def ops_resize[];
+extern const op_def ops_extra[];
 
 #define OPS_END { .name = NULL }
 
