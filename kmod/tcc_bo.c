@@ -202,6 +202,22 @@ out_put:
 	return ret;
 }
 
+/*
+ * GEM handles of one file name BOs and also other object kinds (weight
+ * buffers): only objects created by this file's functions are tcc BOs, and
+ * to_tcc_bo() on anything else would read a foreign struct.
+ */
+static struct drm_gem_object *tcc_bo_gem_lookup(struct drm_file *file, u32 handle)
+{
+	struct drm_gem_object *obj = drm_gem_object_lookup(file, handle);
+
+	if (obj && obj->funcs != &tcc_bo_funcs) {
+		drm_gem_object_put(obj);
+		return NULL;
+	}
+	return obj;
+}
+
 /**
  * tcc_bo_info_ioctl() - DRM_IOCTL_TCC_BO_INFO
  * @drm: the DRM device
@@ -218,7 +234,7 @@ int tcc_bo_info_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
 
 	if (args->pad)
 		return -EINVAL;
-	obj = drm_gem_object_lookup(file, args->handle);
+	obj = tcc_bo_gem_lookup(file, args->handle);
 	if (!obj)
 		return -ENOENT;
 
@@ -235,7 +251,7 @@ int tcc_bo_info_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
 
 struct tcc_bo *tcc_bo_lookup(struct drm_file *file, u32 handle)
 {
-	struct drm_gem_object *obj = drm_gem_object_lookup(file, handle);
+	struct drm_gem_object *obj = tcc_bo_gem_lookup(file, handle);
 
 	return obj ? to_tcc_bo(obj) : NULL;
 }

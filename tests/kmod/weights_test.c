@@ -509,6 +509,17 @@ TEST_F(weights, oversize_and_exhaustion_are_refused_and_counted)
 }
 
 /* Killed before sealing, with a writable mapping: the buffer, its name and its charge go. */
+/* A weight buffer's handle is not a BO: BO ioctls must not treat it as one. */
+TEST_F(weights, bo_info_refuses_a_weights_handle)
+{
+	struct drm_tcc_bo_info info = { 0 };
+	uint32_t h;
+
+	ASSERT_EQ(0, w_create(self->fd, "not-a-bo", MIB, 0600, &h, NULL));
+	info.handle = h;
+	EXPECT_EQ(-ENOENT, tcc_ioctl(self->fd, DRM_IOCTL_TCC_BO_INFO, &info));
+}
+
 TEST_F(weights, creator_dying_before_seal_frees_everything)
 {
 	int ready[2];
