@@ -246,18 +246,18 @@ static tcc_status convt_geom(const ir_node *n, const tv *x, const tv *w, conv_ge
 
 		if (nos >= sp || !strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER")) {
 			int64_t target = nos >= sp ? os[i] : g->in[i] * g->s[i];
-			int64_t tot = full - target;
+			/* Clamped like ONNX Runtime: a larger output_shape gets bias-only rows at the end. */
+			int64_t tot = full - target < 0 ? 0 : full - target;
 
-			tot = tot < 0 ? 0 : tot;
-			if (!strcmp(ap, "SAME_LOWER")) {
-				g->pb[i] = tot - tot / 2;
-				g->pe[i] = tot / 2;
-			} else {
+			if (!strcmp(ap, "SAME_UPPER")) {
 				g->pb[i] = tot / 2;
 				g->pe[i] = tot - tot / 2;
+			} else {
+				g->pb[i] = tot - tot / 2;
+				g->pe[i] = tot / 2;
 			}
 		}
-		g->out[i] = full - g->pb[i] - g->pe[i];
+		g->out[i] = nos >= sp ? os[i] : full - g->pb[i] - g->pe[i];
 		if (g->out[i] < 1)
 			return op_err(n, TCC_ERR_INVALID_ARG, "empty output");
 		outp[i] = op[i];
@@ -383,6 +383,7 @@ static tcc_status pool_run(const ir_node *n, const op_env *env, tv *const *in, i
 	const int64_t *kk;
 	bool is_max = !strcmp(n->op_type, "MaxPool");
 	bool incl = ir_attr_int(n, "count_include_pad", 0);
+	bool col_major = ir_attr_int(n, "storage_order", 0) == 1;
 	conv_geom g;
 	tcc_status st;
 
@@ -408,6 +409,8 @@ static tcc_status pool_run(const ir_node *n, const op_env *env, tv *const *in, i
 				int64_t off = 0;
 				bool inside = true, in_pad = true;
 
+				int64_t col_off = 0, cmul = 1;
+
 				for (int i = g.sp - 1, r = (int)kp, mul = 1; i >= 0; i--) {
 					int64_t ki = r % g.k[i];
 					int64_t p = oidx[i] * g.s[i] - g.pb[i] + ki * g.d[i];
@@ -418,6 +421,12 @@ static tcc_status pool_run(const ir_node *n, const op_env *env, tv *const *in, i
 					off += p * mul;
 					mul *= (int)g.in[i];
 				}
+				for (int i = 0, r = (int)kp; col_major && i < g.sp; i++) {
+					int64_t ki = (r / (int)prod(g.k + i + 1, g.sp - i - 1)) % g.k[i];
+
+					col_off += (oidx[i] * g.s[i] - g.pb[i] + ki * g.d[i]) * cmul;
+					cmul *= g.in[i];
+				}
 				if (!inside) {
 					cnt += incl && in_pad;
 					continue;
@@ -427,7 +436,7 @@ static tcc_status pool_run(const ir_node *n, const op_env *env, tv *const *in, i
 				if (is_max) {
 					if (v > acc || best_i < 0) {
 						acc = v;
-						best_i = nc * I + off;
+						best_i = nc * I + (col_major ? col_off : off);
 					}
 				} else {
 					acc += v;

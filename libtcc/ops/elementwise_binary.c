@@ -154,6 +154,26 @@ static bin_fn pick(const ir_node *n, tcc_dtype t, enum bin_kind *kind)
 	return NULL;
 }
 
+/*
+ * PRelu before opset 7 (and exporters since) give a slope of shape [C] for
+ * an input [N, C, ...]: it applies along axis 1, which NumPy broadcasting
+ * would not do.  Returns true with @view = the slope as [C, 1, ..., 1].
+ */
+static bool prelu_channel_slope(const ir_node *n, tv *const *in, int n_in, tv *view)
+{
+	const tv *x = in[0], *s = n_in > 1 ? in[1] : NULL;
+	tv r;
+
+	if (strcmp(n->op_type, "PRelu") || !s || s->rank != 1 || x->rank < 3 || shape_broadcast(x, s, &r) ||
+	    s->dims[0] != x->dims[1])
+		return false;
+	*view = *s;
+	view->rank = x->rank - 1;
+	for (int i = 1; i < view->rank; i++)
+		view->dims[i] = 1;
+	return true;
+}
+
 static tcc_status binary_infer(const ir_node *n, const op_env *env, tv *const *in, int n_in,
 			       tv *out, int n_out)
 {
@@ -171,10 +191,12 @@ static tcc_status binary_infer(const ir_node *n, const op_env *env, tv *const *i
 			return op_err(n, TCC_ERR_UNSUPPORTED, "input %d dtype %s", i,
 				      tcc_dtype_name(in[i]->dtype));
 	}
-	tv acc = *in[0];
+	tv acc = *in[0], slope;
 
-	if (!strcmp(n->op_type, "PRelu") && in[1]->rank < in[0]->rank && env->opset < 7) {
-		/* old PRelu: slope of shape [C] applies to axis 1 */
+	if (prelu_channel_slope(n, in, n_in, &slope)) {
+		out[0] = *in[0];
+		out[0].data = NULL;
+		return TCC_OK;
 	}
 	for (int i = 1; i < n_in; i++) {
 		tv r;
@@ -245,6 +267,11 @@ static tcc_status binary_run(const ir_node *n, const op_env *env, tv *const *in,
 	if (!fn)
 		return op_err(n, TCC_ERR_UNSUPPORTED, "dtype %s", tcc_dtype_name(in[0]->dtype));
 	if (n_in == 2) {
+		tv slope, *pair[2] = { in[0], in[1] };
+
+		if (prelu_channel_slope(n, in, n_in, &slope))
+			pair[1] = &slope;
+		in = pair;
 		st = bcast_plan(&bc, &out[0], in, 2);
 		if (st)
 			return st;
