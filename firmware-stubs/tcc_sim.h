@@ -78,6 +78,7 @@ struct tcc_sim_completion {
  * @fail_next: fault injection: fail the next N jobs with -EIO
  * @corrupt_next: fault injection: silently corrupt the output of the next N jobs
  * @delay_ms: fault injection: sleep this long before each job
+ * @paused: fault injection: the firmware takes no new descriptor (a stalled engine)
  * @executed: descriptors completed since load
  * @resets: device resets since load
  * @debugfs: the device's debugfs directory
@@ -98,6 +99,7 @@ struct tcc_sim {
 
 	atomic_t hang_next, fail_next, corrupt_next;
 	u32 delay_ms;
+	bool paused;
 	u64 executed, resets;
 	struct dentry *debugfs;
 };

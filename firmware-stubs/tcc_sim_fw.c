@@ -15,6 +15,8 @@
  *   corrupt_next N  the next N jobs complete "successfully" with a flipped
  *                   byte in their first destination
  *   delay_ms MS     the engine sleeps MS before each job (slow device)
+ *   paused 0|1      1: the engine takes no new descriptor until 0 (a stall;
+ *                   the scheduler's timeout still applies)
  *   executed, resets  counters (read-only)
  */
 #include <linux/debugfs.h>
@@ -148,7 +150,8 @@ static void tcc_sim_fw_loop(struct work_struct *work)
 
 	for (;;) {
 		spin_lock_irqsave(&sim->lock, flags);
-		if (sim->hung || sim->stopped || sim->ring_head == sim->ring_tail) {
+		if (sim->hung || sim->stopped || READ_ONCE(sim->paused) ||
+		    sim->ring_head == sim->ring_tail) {
 			spin_unlock_irqrestore(&sim->lock, flags);
 			return;
 		}
@@ -268,6 +271,29 @@ void tcc_sim_reset(struct tcc_sim *sim)
 	spin_unlock_irqrestore(&sim->lock, flags);
 }
 
+static int tcc_sim_paused_get(void *data, u64 *val)
+{
+	struct tcc_sim *sim = data;
+
+	*val = READ_ONCE(sim->paused);
+	return 0;
+}
+
+/* Unpausing rings the doorbell: descriptors queued meanwhile start now. */
+static int tcc_sim_paused_set(void *data, u64 val)
+{
+	struct tcc_sim *sim = data;
+
+	if (val > 1)
+		return -EINVAL;
+	WRITE_ONCE(sim->paused, val);
+	if (!val)
+		queue_work(sim->wq, &sim->fw_work);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(tcc_sim_paused_fops, tcc_sim_paused_get, tcc_sim_paused_set, "%llu\n");
+
 /**
  * tcc_sim_init() - power up the simulated XPU
  * @sim: zeroed device struct
@@ -292,6 +318,7 @@ int tcc_sim_init(struct tcc_sim *sim, void (*irq_handler)(void *data), void *irq
 	debugfs_create_atomic_t("fail_next", 0600, sim->debugfs, &sim->fail_next);
 	debugfs_create_atomic_t("corrupt_next", 0600, sim->debugfs, &sim->corrupt_next);
 	debugfs_create_u32("delay_ms", 0600, sim->debugfs, &sim->delay_ms);
+	debugfs_create_file_unsafe("paused", 0600, sim->debugfs, sim, &tcc_sim_paused_fops);
 	debugfs_create_u64("executed", 0400, sim->debugfs, &sim->executed);
 	debugfs_create_u64("resets", 0400, sim->debugfs, &sim->resets);
 	return 0;
