@@ -70,6 +70,14 @@ def main():
         cells.append(fmt(t / p) if t and p else "-")
         print("| %s | %s |" % (m, " | ".join(cells)))
 
+    for m in models:
+        k = by.get((m, "tcc_dnnl_kernels"))
+        o = lat(m, "ort")
+        if k and "error" not in k:
+            print("  %s, tcc's oneDNN kernels alone with layouts propagated (bench/dnnl_resnet18, the "
+                  "ceiling once the graph compiler propagates layouts): %.2f (%.2f) ms%s" %
+                  (m, k["median_ms"], k["min_ms"], ", %.2f of ORT" % (k["median_ms"] / o) if o else ""))
+
     print()
     print("Peak memory (max RSS), MB")
     print("| model | tcc-run | ORT (node process) | ORT above node's baseline | tcc / ORT-above-baseline |")

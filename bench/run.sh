@@ -102,6 +102,13 @@ for m in $MODELS; do
 			json_err "$m" ort "$(tail -3 "$OUT/ort-$m.log")" >> "$RES"
 		fi
 
+		if [[ $m == resnet18 ]]; then
+			say "$m round $round/$ROUNDS: tcc_dnnl kernels alone, layouts propagated"
+			if line=$(build/bench/dnnl_resnet18 "$THREADS" "$ITERS"); then
+				echo "${line%\}}, \"round\": $round, \"gflop\": $gflop}" >> "$RES"
+			fi
+		fi
+
 		say "$m round $round/$ROUNDS: pytorch (OpenBLAS-openmp)"
 		if line=$(LD_LIBRARY_PATH=$LIBDIR/openblas-openmp $PY bench/torch_bench.py "$m" "$ITERS" "$THREADS" 2>"$OUT/torch-$m.log"); then
 			echo "${line%\}}, \"model\": \"$m\", \"round\": $round, \"config\": \"openblas-openmp\", \"gflop\": $gflop}" >> "$RES"
