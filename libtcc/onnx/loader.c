@@ -339,7 +339,8 @@ static tcc_status toposort(ir_graph *g)
 		st = tcc_set_error(TCC_ERR_PARSE, "graph has a cycle");
 		goto out;
 	}
-	memcpy(g->nodes, sorted, sizeof(ir_node) * (size_t)n);
+	if (n)
+		memcpy(g->nodes, sorted, sizeof(ir_node) * (size_t)n);
 	ir_graph_recount(g);
 out:
 	free(pending);

@@ -254,13 +254,13 @@ tcc_status pass_fuse_pointwise(ir_graph *g, const tcc_options *opts, pass_stats 
 	tcc_emit_prelude(&src);
 	for (int k = 0; k < n_groups; k++) {
 		group *gr = &groups[k];
-		int root = gr->nodes[gr->n - 1];
 		tcc_cbuf expr = { 0 };
 		tcc_loop_desc d = { 0 };
 		char name[32];
 
 		if (gr->n < 2)
-			continue;
+			continue;	/* single nodes, and groups emptied by merging */
+		int root = gr->nodes[gr->n - 1];
 		const tv *o = &g->tensors[g->nodes[root].out[0]].v;
 
 		if (o->rank > TCC_LOOP_MAX_RANK || !emit_expr(g, owner, k, gr, g->nodes[root].out[0], &expr) ||
