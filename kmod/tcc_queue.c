@@ -433,6 +433,26 @@ err_free:
 	return ret;
 }
 
+/*
+ * Waits (at most 5 s) until drm_sched has freed every job of @sched:
+ * drm_sched_fini() does not free jobs still on its pending list, and those
+ * hold BO references.
+ */
+static void tcc_sched_drain(struct drm_gpu_scheduler *sched)
+{
+	bool empty = false;
+	int i;
+
+	for (i = 0; i < 500 && !empty; i++) {
+		spin_lock(&sched->job_list_lock);
+		empty = list_empty(&sched->pending_list);
+		spin_unlock(&sched->job_list_lock);
+		if (!empty)
+			usleep_range(10000, 20000);
+	}
+	WARN(!empty, "tcc: %s still has jobs at unload\n", sched->name);
+}
+
 /**
  * tcc_queue_fini() - module unload, every file is closed
  * @tdev: the device
@@ -446,8 +466,8 @@ void tcc_queue_fini(struct tcc_device *tdev)
 		return;
 	/* Every file is closed: fail CPU jobs nobody will run, let the SIM drain. */
 	tcc_exec_fail_all(qdev, -ENODEV);
-	for (i = 0; i < 100 && !list_empty(&qdev->sim_pending); i++)
-		msleep(20);
+	for (i = 0; i < TCC_ENGINES; i++)
+		tcc_sched_drain(&qdev->sched[i]);
 	drm_sched_fini(&qdev->sched[DRM_TCC_ENGINE_CPU]);
 	drm_sched_fini(&qdev->sched[DRM_TCC_ENGINE_SIM]);
 	tcc_sim_fini(&qdev->sim);
