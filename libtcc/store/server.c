@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/error.h"
 
@@ -517,12 +518,16 @@ tcc_status tcc_store_server_start(struct uv_loop_s *loop, const struct tcc_store
 	TAILQ_INIT(&srv->dirty);
 	const char *host = opts->host && *opts->host ? opts->host : "::";
 	int backlog = opts->backlog > 0 ? opts->backlog : 65535;	/* the kernel caps it at somaxconn */
-	int rc = bind_listen(srv, host, opts->port, backlog);
-	if (rc < 0 && !strcmp(host, "::")) {
-		/* No IPv6 on this host: PyTorch's libuv server falls back the same way. */
-		host = "0.0.0.0";
-		rc = bind_listen(srv, host, opts->port, backlog);
+	if (!strcmp(host, "::")) {
+		/* No IPv6 on this host: fall back to IPv4, as PyTorch's libuv server does. */
+		int probe = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		if (probe < 0)
+			host = "0.0.0.0";
+		else
+			close(probe);
 	}
+	int rc = bind_listen(srv, host, opts->port, backlog);
 	if (rc < 0) {
 		srv->stopping = true;
 		tcc_status st = tcc_set_error(TCC_ERR_IO, "store server: cannot listen on %s port %u: %s",
