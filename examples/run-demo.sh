@@ -6,7 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 out=${TCC_DEMO_DIR:-build/demo}
-mkdir -p "$out"
+if ! mkdir -p "$out" 2>/dev/null || [[ ! -w $out ]]; then
+	out=$(mktemp -d "${TMPDIR:-/tmp}/tcc-demo.XXXXXX")	# read-only checkout: work elsewhere
+fi
 model=$out/resnet_tiny.onnx
 if [[ ! -s $model || examples/make_model.py -nt $model ]]; then
 	echo "run-demo: generating $model (examples/make_model.py cnn)"
