@@ -160,7 +160,8 @@ struct drm_tcc_cmd {
 /**
  * struct drm_tcc_queue_create - create a queue (DRM_IOCTL_TCC_QUEUE_CREATE)
  * @engine: in: DRM_TCC_ENGINE_*; unknown -> -EINVAL
- * @priority: in: DRM_TCC_PRIO_*; unknown -> -EINVAL
+ * @priority: in: DRM_TCC_PRIO_*; unknown -> -EINVAL; HIGH needs CAP_SYS_NICE
+ *            (-EACCES)
  * @flags: in: must be zero
  * @queue_id: out: id, unique on the device (sysfs queues/<id>)
  */
@@ -264,7 +265,8 @@ struct drm_tcc_job_status {
  *
  * When the file closes with jobs fetched and not completed, those jobs go
  * back to the engine for another executor, up to the module's
- * exec_retries; after that they fail with -EIO.
+ * exec_retries; after that they fail with -EIO.  -EBUSY when the file is
+ * already attached.
  */
 struct drm_tcc_exec_attach {
 	__u32 engine;
@@ -300,7 +302,10 @@ struct drm_tcc_exec_bo {
  * @nbos: out
  * @bos: in: user pointer to struct drm_tcc_exec_bo[DRM_TCC_MAX_BOS] (filled)
  *
- * Sleeps (interruptibly) until a job is ready.
+ * Takes the oldest ready job of a queue created by the executor's effective
+ * uid (any uid if it attached with CAP_SYS_ADMIN).  Sleeps interruptibly
+ * until one is ready, at most one second: then -EAGAIN, so that a worker
+ * loop can check its stop condition.  -EPERM when the file is not attached.
  */
 struct drm_tcc_exec_fetch {
 	__u32 flags;
