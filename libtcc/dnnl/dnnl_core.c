@@ -514,7 +514,21 @@ void tcc_dnnl_op_free(tcc_dnnl_op *op)
 
 void tcc_dnnl_set_threads(int n)
 {
-	omp_set_num_threads(n > 0 ? n : omp_get_num_procs());
+	/* Debian's build: OpenMP.  A sequential build has nothing to set; a
+	 * TBB/threadpool build would need its own arena (not linked here). */
+	if (dnnl_version()->cpu_runtime == DNNL_RUNTIME_OMP)
+		omp_set_num_threads(n > 0 ? n : omp_get_num_procs());
+}
+
+const char *tcc_dnnl_threading(void)
+{
+	switch (dnnl_version()->cpu_runtime) {
+	case DNNL_RUNTIME_OMP: return "openmp";
+	case DNNL_RUNTIME_SEQ: return "sequential";
+	case DNNL_RUNTIME_TBB: return "tbb";
+	case DNNL_RUNTIME_THREADPOOL: return "threadpool";
+	default: return "other";
+	}
 }
 
 bool tcc_dnnl_has_bf16(void)

@@ -207,6 +207,8 @@ void tcc_dnnl_op_free(tcc_dnnl_op *op);
 
 /* Threads oneDNN uses for ops run from the calling thread (<= 0: all CPUs). */
 void tcc_dnnl_set_threads(int n);
+/* oneDNN's CPU threading runtime as built: "openmp" (Debian), "sequential", ... */
+const char *tcc_dnnl_threading(void);
 /* Does oneDNN have native bf16 kernels on this CPU (AVX512-BF16 or AMX)? */
 bool tcc_dnnl_has_bf16(void);
 /* oneDNN's ISA for this CPU, e.g. "avx512_core_bf16" (static string). */

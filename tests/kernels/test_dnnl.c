@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -413,6 +414,18 @@ static void pool_avg_exclude_and_include_pad(void **state)
 	check_pool(d);
 }
 
+/* ONNX ceil_mode is expressed as a wider end padding: windows hanging off
+ * the edge see only the valid elements (max) / average over them. */
+static void pool_ceil_mode_as_wider_end_padding(void **state)
+{
+	tcc_dnnl_pool_desc d = { .kind = TCC_DNNL_POOL_MAX, .N = 1, .C = 3, .H = 8, .W = 9,
+				 .kernel = { 3, 3 }, .stride = { 2, 2 }, .pad_begin = { 1, 0 },
+				 .pad_end = { 2, 1 } };
+	check_pool(d);
+	d.kind = TCC_DNNL_POOL_AVG_EXCLUDE_PAD;
+	check_pool(d);
+}
+
 static void pool_global_avg_and_max(void **state)
 {
 	check_pool((tcc_dnnl_pool_desc){ .kind = TCC_DNNL_POOL_GLOBAL_AVG, .N = 2, .C = 19, .H = 7, .W = 5 });
@@ -605,9 +618,16 @@ static void version_and_threads(void **state)
 	const char *v = tcc_dnnl_version();
 
 	assert_true(v[0] >= '2' && v[0] <= '9' && v[1] == '.');
+	print_message("# oneDNN %s, threading %s\n", v, tcc_dnnl_threading());
+	assert_string_equal(tcc_dnnl_threading(), "openmp");	/* what tcc_dnnl_set_threads drives */
 	tcc_dnnl_set_threads(1);
+	assert_int_equal(omp_get_max_threads(), 1);
+	matmul_2d_bias_gelu(state);
+	tcc_dnnl_set_threads(3);
+	assert_int_equal(omp_get_max_threads(), 3);
 	matmul_2d_bias_gelu(state);
 	tcc_dnnl_set_threads(0);
+	assert_int_equal(omp_get_max_threads(), omp_get_num_procs());
 }
 
 int main(void)
@@ -626,6 +646,7 @@ int main(void)
 		cmocka_unit_test(conv_transpose_grouped_output_padding),
 		cmocka_unit_test(pool_max_padded),
 		cmocka_unit_test(pool_avg_exclude_and_include_pad),
+		cmocka_unit_test(pool_ceil_mode_as_wider_end_padding),
 		cmocka_unit_test(pool_global_avg_and_max),
 		cmocka_unit_test(blocked_chain_matches_plain_reference),
 		cmocka_unit_test(reorder_edges_round_trip),
