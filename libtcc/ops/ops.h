@@ -76,6 +76,7 @@ extern const op_def ops_linalg[];
 extern const op_def ops_misc[];
 extern const op_def ops_resize[];
 extern const op_def ops_extra[];
+extern const op_def ops_quant_signal[];
 
 #define OPS_END { .name = NULL }
 
