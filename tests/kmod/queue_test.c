@@ -805,6 +805,94 @@ TEST_F(queue, unfinished_jobs_per_queue_are_bounded)
 	close(last);
 }
 
+static uint64_t rnd_state = 0x9e3779b97f4a7c15ull;
+
+/* xorshift64*: a fixed sequence, so a failure reproduces. */
+static uint64_t rnd(void)
+{
+	rnd_state ^= rnd_state >> 12;
+	rnd_state ^= rnd_state << 25;
+	rnd_state ^= rnd_state >> 27;
+	return rnd_state * 0x2545f4914f6cdd1dull;
+}
+
+/* Mostly-small values with the occasional extreme one: where bounds checks live. */
+static uint64_t rnd_field(void)
+{
+	switch (rnd() % 6) {
+	case 0: return 0;
+	case 1: return rnd() % 8;
+	case 2: return rnd() % (2 * BOSZ);
+	case 3: return UINT64_MAX - rnd() % 8;
+	case 4: return 1ull << (rnd() % 64);
+	default: return rnd();
+	}
+}
+
+/*
+ * Thousands of random submits (random commands on real BOs, random counts,
+ * flags, handles, fds and pointers) and random executor/status calls: each
+ * either succeeds or returns an errno; the kernel stays sane (the guest
+ * panics on any WARN) and the queue still computes correctly afterwards.
+ */
+TEST_F(queue, random_input_never_breaks_the_device)
+{
+	static struct drm_tcc_cmd cmds[8];
+	uint32_t q, handles[4];
+	int ok = 0, fds = 0;
+
+	ASSERT_EQ(queue_create(self->fd, SIM, DRM_TCC_PRIO_NORMAL, &q), 0);
+	for (int it = 0; it < 3000; it++) {
+		struct drm_tcc_submit s = { 0 };
+		uint32_t n = rnd() % 9;
+		int rc;
+
+		for (uint32_t i = 0; i < n; i++) {
+			cmds[i] = (struct drm_tcc_cmd){
+				.op = rnd() % 9, .flags = rnd() % 16 ? 0 : rnd(),
+				.dst = rnd() % 5, .src0 = rnd() % 5, .src1 = rnd() % 5,
+				.pad = rnd() % 16 ? 0 : 1,
+				.dst_off = rnd_field(), .src0_off = rnd_field(), .src1_off = rnd_field(),
+				.size = rnd_field(), .value = rnd(),
+			};
+		}
+		for (int i = 0; i < 4; i++)
+			handles[i] = rnd() % 8 ? self->h[rnd() % 3] : (uint32_t)rnd();
+		s.queue_id = rnd() % 16 ? q : (uint32_t)rnd();
+		s.flags = rnd() % 4 ? DRM_TCC_SUBMIT_FENCE_FD_OUT : (uint32_t)rnd_field();
+		s.cmds = rnd() % 16 ? (uintptr_t)cmds : rnd_field();
+		s.ncmds = rnd() % 16 ? n : (uint32_t)rnd_field();
+		s.bo_handles = rnd() % 16 ? (uintptr_t)handles : rnd_field();
+		s.nbos = rnd() % 16 ? rnd() % 5 : (uint32_t)rnd_field();
+		s.nin_fences = rnd() % 8 ? 0 : rnd() % 3;
+		s.in_fences = rnd_field();
+		s.cmd_bo = rnd() % 8 ? 0 : rnd() % 4;
+		s.out_fence = rnd() % 8 ? 0 : rnd() % 4;
+		rc = qioctl(self->fd, DRM_IOCTL_TCC_SUBMIT, &s);
+		ASSERT_LE(rc, 0);
+		if (rc == 0) {
+			ok++;
+			if (s.flags & DRM_TCC_SUBMIT_FENCE_FD_OUT) {
+				ASSERT_GE(s.out_fence_fd, 0);
+				ASSERT_EQ(fence_wait(s.out_fence_fd, 20000), 1);
+				close(s.out_fence_fd);
+				fds++;
+			}
+		}
+		if (it % 10 == 0) {
+			struct drm_tcc_job_status st = { .job_id = rnd_field(), .pad = rnd() % 4 ? 0 : 1 };
+			struct drm_tcc_exec_complete c = { .job_id = rnd_field(), .error = (int32_t)rnd() };
+
+			ASSERT_LE(qioctl(self->fd, DRM_IOCTL_TCC_JOB_STATUS, &st), 0);
+			ASSERT_LE(qioctl(self->fd, DRM_IOCTL_TCC_EXEC_COMPLETE, &c), 0);
+		}
+	}
+	TH_LOG("%d of 3000 random submits were valid and ran (%d with a fence)", ok, fds);
+	EXPECT_GT(ok, 0);
+	/* The device and this queue still compute correctly. */
+	check_all_ops(_metadata, self, SIM);
+}
+
 TEST_F(queue, bad_input_is_rejected)
 {
 	struct drm_tcc_queue_create qc = { .engine = 7 };
