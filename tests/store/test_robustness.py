@@ -151,7 +151,8 @@ def small_limits_from_the_command_line_apply():
 def a_client_that_does_not_read_is_paused_not_buffered():
     big = b"B" * (1 << 20)
     w = connect(srv.port)
-    w.sendall(bytes([SET]) + s("/rb/big") + s(big))
+    w.sendall(bytes([SET]) + s("/rb/big") + s(big) + bytes([PING]) + struct.pack("<I", 3))
+    recv_exact(w, 4)  # the SET is done before anyone asks for the value
     slow = connect(srv.port)
     slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     req = bytes([GET]) + s("/rb/big")
