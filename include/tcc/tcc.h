@@ -8,5 +8,6 @@
 #include <tcc/model.h>
 #include <tcc/weights.h>
 #include <tcc/queue.h>
+#include <tcc/store.h>
 
 #endif
