@@ -140,6 +140,19 @@ void ir_tensor_set_const(ir_graph *g, int ti, const tv *v, void *data)
 	ir_graph_own(g, data);
 }
 
+void ir_tensor_release_data(ir_graph *g, int t)
+{
+	void *p = g->tensors[t].v.data;
+
+	for (int i = 0; p && i < g->n_blobs; i++)
+		if (g->blobs[i] == p) {
+			free(p);
+			g->blobs[i] = NULL;
+			g->tensors[t].v.data = NULL;
+			return;
+		}
+}
+
 int ir_node_add(ir_graph *g, const char *name, const char *op_type, int n_in, const int *in,
 		int n_out, const int *out)
 {

@@ -113,6 +113,12 @@ void ir_tensor_set_const(ir_graph *g, int t, const tv *v, void *data);
 /* Remember @p so ir_graph_free() releases it. Returns @p or NULL on OOM (and frees it). */
 void *ir_graph_own(ir_graph *g, void *p);
 
+/*
+ * Frees the data of constant tensor @t early (a kernel took its own copy,
+ * e.g. oneDNN prepacked weights) when nothing else will read it.
+ */
+void ir_tensor_release_data(ir_graph *g, int t);
+
 /* Appends a node; returns its index or -1 on OOM.  Pointers into g->nodes become stale. */
 int ir_node_add(ir_graph *g, const char *name, const char *op_type, int n_in, const int *in,
 		int n_out, const int *out);

@@ -215,6 +215,22 @@ static void collect_epilogue(const ir_graph *g, int pi, bool allow_add, epilogue
 	}
 }
 
+/*
+ * oneDNN copied (prepacked) the constant weights: drop the graph's copy when
+ * no other node and no graph output reads it, so large models are not held
+ * twice.  Input 1 is the weight of MatMul/Gemm/Conv.
+ */
+static void release_weights(ir_graph *g, const ir_node *n, int src_b)
+{
+	if (n->n_in < 2 || src_b == 1 ||
+	    (strcmp(n->op_type, "MatMul") && strcmp(n->op_type, "Gemm") && strcmp(n->op_type, "Conv")))
+		return;
+	int w = n->in[1];
+
+	if (w >= 0 && g->tensors[w].kind == IR_CONST && g->tensors[w].n_uses == 1 && !g->tensors[w].is_output)
+		ir_tensor_release_data(g, w);
+}
+
 static tcc_status attach(ir_graph *g, int pi, tcc_dnnl_op *op, int src_b, const epilogue *ep,
 			 pass_stats *ps)
 {
@@ -252,6 +268,7 @@ static tcc_status attach(ir_graph *g, int pi, tcc_dnnl_op *op, int src_b, const 
 		 ep && ep->post.n ? " +post-ops" : "");
 	ps->extern_kernels++;
 	ir_graph_recount(g);
+	release_weights(g, n, src_b);
 	return TCC_OK;
 }
 
