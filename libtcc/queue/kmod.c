@@ -70,18 +70,53 @@ tcc_status tcc_kmod_queue_init(tcc_queue *q)
 void tcc_kmod_queue_fini(tcc_queue *q)
 {
 	struct drm_tcc_queue_destroy d = { .queue_id = q->id };
-	tcc_fence *last;
 
-	/* tcc_queue_destroy() promises to let submitted jobs finish first. */
+	/*
+	 * tcc_queue_destroy() lets submitted jobs finish: wait for each one (CPU
+	 * executors may finish a queue's jobs out of order), then destroy.
+	 */
 	pthread_mutex_lock(&q->lock);
-	last = q->last;
-	q->last = NULL;
-	pthread_mutex_unlock(&q->lock);
-	if (last) {
-		tcc_kmod_fence_wait(last, -1);
-		tcc_fence_put(last);
+	for (size_t i = 0; i < q->noutstanding; i++) {
+		tcc_kmod_fence_wait(q->outstanding[i], -1);
+		tcc_fence_put(q->outstanding[i]);
 	}
+	free(q->outstanding);
+	q->outstanding = NULL;
+	q->noutstanding = q->outstanding_cap = 0;
+	pthread_mutex_unlock(&q->lock);
 	xioctl(DRM_IOCTL_TCC_QUEUE_DESTROY, &d);
+}
+
+/*
+ * Remembers @f until it signalled.  When the array is full, the signalled
+ * fences are dropped first (amortised: one scan per array's worth of
+ * submits), and it grows only if that freed less than half.  Caller holds
+ * q->lock.
+ */
+static tcc_status remember_outstanding(tcc_queue *q, tcc_fence *f)
+{
+	if (q->noutstanding == q->outstanding_cap) {
+		size_t kept = 0;
+
+		for (size_t i = 0; i < q->noutstanding; i++) {
+			if (tcc_kmod_fence_check(q->outstanding[i]))
+				tcc_fence_put(q->outstanding[i]);
+			else
+				q->outstanding[kept++] = q->outstanding[i];
+		}
+		q->noutstanding = kept;
+		if (kept * 2 >= q->outstanding_cap) {
+			size_t cap = q->outstanding_cap ? 2 * q->outstanding_cap : 64;
+			tcc_fence **grown = realloc(q->outstanding, cap * sizeof(*grown));
+
+			if (!grown)
+				return tcc_set_error(TCC_ERR_NO_MEMORY, "queue bookkeeping");
+			q->outstanding = grown;
+			q->outstanding_cap = cap;
+		}
+	}
+	q->outstanding[q->noutstanding++] = tcc_fence_get(f);
+	return TCC_OK;
 }
 
 tcc_status tcc_kmod_submit(tcc_queue *q, const tcc_job *job, tcc_fence **fence_out)
@@ -124,10 +159,9 @@ tcc_status tcc_kmod_submit(tcc_queue *q, const tcc_job *job, tcc_fence **fence_o
 	f->fd = s.out_fence_fd;
 	f->queue_id = q->id;
 	f->seqno = s.job_id;
-	/* Jobs of a queue complete in order: the newest fence covers them all. */
 	pthread_mutex_lock(&q->lock);
-	tcc_fence_put(q->last);
-	q->last = tcc_fence_get(f);
+	if (remember_outstanding(q, f) != TCC_OK)
+		tcc_kmod_fence_wait(f, -1);	/* cannot track it: let it finish now */
 	pthread_mutex_unlock(&q->lock);
 	if (fence_out)
 		*fence_out = f;

@@ -40,7 +40,8 @@ struct tcc_queue {
 	pthread_cond_t idle;
 	unsigned long inflight;		/* embedded: submitted, not yet signalled */
 	struct tcc_emb_engine *eng;	/* embedded */
-	tcc_fence *last;		/* kmod: the newest job's fence */
+	tcc_fence **outstanding;	/* kmod: fences of jobs maybe not done yet */
+	size_t noutstanding, outstanding_cap;
 };
 
 /* fence.c: embedded fences */

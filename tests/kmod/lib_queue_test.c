@@ -141,6 +141,44 @@ TEST(executor_process_serves_library_jobs)
 	reap(ex);
 }
 
+/*
+ * Two executors may finish a CPU queue's jobs out of order; tcc_queue_destroy()
+ * still waits for every one of them (none is cancelled by the destroy).
+ */
+TEST(destroy_waits_for_every_cpu_job)
+{
+	pid_t ex[2] = { spawn_executor(), spawn_executor() };
+	tcc_device *dev;
+	tcc_bo *bo;
+	tcc_buf buf;
+	tcc_queue *q;
+	tcc_fence *f[300];
+
+	ASSERT_GT(ex[0], 0);
+	ASSERT_GT(ex[1], 0);
+	ASSERT_EQ(tcc_queue_device(&dev), TCC_OK);
+	ASSERT_EQ(tcc_bo_create(dev, 4096, 0, &bo), TCC_OK);
+	ASSERT_EQ(tcc_buf_from_bo(bo, &buf), TCC_OK);
+	ASSERT_EQ(tcc_queue_create(TCC_ENGINE_CPU, TCC_PRIO_NORMAL, &q), TCC_OK);
+	for (int i = 0; i < 300; i++) {
+		tcc_cmd fill = { .op = TCC_CMD_FILL, .dst_off = 4 * (i % 1024), .size = 4, .value = i };
+		tcc_job job = { .cmds = &fill, .ncmds = 1, .bufs = &buf, .nbufs = 1 };
+
+		ASSERT_EQ(tcc_queue_submit(q, &job, &f[i]), TCC_OK) TH_LOG("%s", tcc_last_error());
+	}
+	tcc_queue_destroy(q);
+	for (int i = 0; i < 300; i++) {
+		EXPECT_TRUE(tcc_fence_signalled(f[i]));
+		EXPECT_EQ(tcc_fence_error(f[i]), 0);
+		tcc_fence_put(f[i]);
+	}
+	for (int i = 0; i < 300; i++)
+		ASSERT_EQ(((uint32_t *)buf.ptr)[i], i);
+	tcc_bo_free(bo);
+	reap(ex[0]);
+	reap(ex[1]);
+}
+
 TEST_F(lib, dependency_and_failure_are_reported)
 {
 	tcc_cmd fill = { .op = TCC_CMD_FILL, .dst = 0, .size = 64, .value = 5 };
