@@ -448,6 +448,12 @@ TEST_F(queue, syncobj_out_and_in_fences)
 	s.in_fences = (uintptr_t)&s1;
 	s.nin_fences = 1;
 	ASSERT_EQ(qioctl(self->fd, DRM_IOCTL_TCC_SUBMIT, &s), 0);
+	/* The syncobj's fence exported as a sync_file polls like the direct one. */
+	int sf = -1;
+	ASSERT_EQ(drmSyncobjExportSyncFile(self->fd, s2, &sf), 0);
+	ASSERT_EQ(fence_wait(sf, 20000), 1);
+	EXPECT_EQ(fence_status(sf), 1);
+	close(sf);
 	ASSERT_EQ(drmSyncobjWait(self->fd, &s2, 1, INT64_MAX, 0, NULL), 0);
 	ASSERT_EQ(drmSyncobjWait(self->fd, &s1, 1, 0, 0, NULL), 0);	/* already signalled */
 	EXPECT_EQ(((uint32_t *)self->a.map)[0], 3);
