@@ -42,6 +42,9 @@ struct tcc_store_async {
 	struct areq_list pending, inflight;
 	struct store_buf in;
 	bool connected, closing, tcp_open, wait_inflight, cancel_sent;
+	struct sockaddr_storage addr;	/* resolved once, reused by connect retries */
+	uint64_t connect_deadline;	/* uv_now() ms */
+	unsigned retry_delay_ms;
 	int open_handles;
 	tcc_store_cb on_connected;
 	void *user;
@@ -404,6 +407,36 @@ static void handshake_done(tcc_store_async *a, const struct tcc_store_reply *rep
 		a->on_connected(a, rep, a->user);
 }
 
+static void on_connect(uv_connect_t *req, int status);
+
+static void retry_connect(uv_timer_t *t)
+{
+	tcc_store_async *a = t->data;
+
+	if (a->closing)
+		return;
+	a->connect_req.data = a;
+	int rc = uv_tcp_connect(&a->connect_req, &a->tcp, (struct sockaddr *)&a->addr, on_connect);
+	if (rc < 0)
+		on_connect(&a->connect_req, rc);
+}
+
+static void on_closed_for_retry(uv_handle_t *h)
+{
+	tcc_store_async *a = h->data;
+
+	if (a->closing) {	/* closed by the user meanwhile: this was the TCP handle's reference */
+		unref(a);
+		return;
+	}
+	uv_tcp_init(a->loop, &a->tcp);
+	a->tcp.data = a;
+	a->tcp_open = true;
+	uv_timer_start(&a->timer, retry_connect, a->retry_delay_ms, 0);
+	if (a->retry_delay_ms < 500)
+		a->retry_delay_ms = a->retry_delay_ms * 3 / 2 + 1;
+}
+
 static void on_connect(uv_connect_t *req, int status)
 {
 	tcc_store_async *a = req->data;
@@ -413,6 +446,13 @@ static void on_connect(uv_connect_t *req, int status)
 	if (status < 0) {
 		struct tcc_store_reply rep = { .status = TCC_ERR_IO };
 
+		/* Like PyTorch's clients: the server may not be up yet, retry until the timeout. */
+		if ((status == UV_ECONNREFUSED || status == UV_ECONNRESET || status == UV_ETIMEDOUT) &&
+		    uv_now(a->loop) + a->retry_delay_ms < a->connect_deadline) {
+			a->tcp_open = false;
+			uv_close((uv_handle_t *)&a->tcp, on_closed_for_retry);
+			return;
+		}
 		tcc_set_error(TCC_ERR_IO, "store: connect: %s", uv_strerror(status));
 		if (a->on_connected)
 			a->on_connected(a, &rep, a->user);
@@ -472,12 +512,15 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 			((struct sockaddr_in *)res->ai_addr)->sin_port = htons(a->port);
 		else
 			((struct sockaddr_in6 *)res->ai_addr)->sin6_port = htons(a->port);
-		a->connect_req.data = a;
-		rc = uv_tcp_connect(&a->connect_req, &a->tcp, res->ai_addr, on_connect);
+		memcpy(&a->addr, res->ai_addr, res->ai_addrlen);
+		a->connect_deadline = uv_now(a->loop) + (uint64_t)a->opts.timeout_ms;
+		a->retry_delay_ms = 10;
 	}
 	if (res)
 		uv_freeaddrinfo(res);
-	if (rc < 0)
+	if (rc == 0)
+		retry_connect(&a->timer);
+	else
 		on_connect(&a->connect_req, rc);
 }
 
@@ -509,6 +552,7 @@ tcc_status tcc_store_async_connect(struct uv_loop_s *loop, const char *host, uin
 	a->tcp_open = true;
 	a->open_handles = 2;
 	a->gai.data = a;
+	a->connect_req.data = a;
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
 	int rc = uv_getaddrinfo(loop, &a->gai, on_resolved, host, NULL, &hints);
 	if (rc == 0)

@@ -448,6 +448,95 @@ static void async_client_runs_on_the_callers_loop(void **state)
 	assert_int_equal(ar.late_get, TCC_OK);
 }
 
+/* ---- async client connecting before the server exists; server on the same loop ---- */
+
+struct late_server {
+	uv_loop_t *loop;
+	uint16_t port;
+	tcc_store_server *srv;
+	uv_timer_t timer;
+	tcc_status connected, got;
+	char value[8];
+};
+
+static void start_server_now(uv_timer_t *t)
+{
+	struct late_server *ls = t->data;
+	struct tcc_store_server_opts o;
+
+	tcc_store_server_opts_init(&o);
+	o.host = "127.0.0.1";
+	o.port = ls->port;
+	assert_int_equal(tcc_store_server_start(ls->loop, &o, &ls->srv), TCC_OK);
+	uv_close((uv_handle_t *)t, NULL);
+}
+
+static void late_got(tcc_store_async *a, const struct tcc_store_reply *r, void *user)
+{
+	struct late_server *ls = user;
+
+	ls->got = r->status;
+	if (r->status == TCC_OK && r->len < sizeof(ls->value))
+		memcpy(ls->value, r->value, r->len);
+	tcc_store_async_close(a);
+	tcc_store_server_stop(ls->srv);
+}
+
+static void late_connected(tcc_store_async *a, const struct tcc_store_reply *r, void *user)
+{
+	struct late_server *ls = user;
+
+	ls->connected = r->status;
+	if (r->status != TCC_OK) {
+		tcc_store_async_close(a);
+		return;
+	}
+	tcc_store_async_set(a, "late", "up", 2, NULL, NULL);
+	tcc_store_async_get(a, "late", late_got, ls);
+}
+
+static uint16_t free_port(void)
+{
+	/* Bind port 0 with libuv and close: the port is free for a moment. */
+	uv_loop_t loop;
+	uv_tcp_t t;
+	struct sockaddr_in sa;
+	struct sockaddr_storage got;
+	int len = sizeof(got);
+
+	uv_loop_init(&loop);
+	uv_tcp_init(&loop, &t);
+	uv_ip4_addr("127.0.0.1", 0, &sa);
+	assert_int_equal(uv_tcp_bind(&t, (struct sockaddr *)&sa, 0), 0);
+	uv_tcp_getsockname(&t, (struct sockaddr *)&got, &len);
+	uv_close((uv_handle_t *)&t, NULL);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	uv_loop_close(&loop);
+	return ntohs(((struct sockaddr_in *)&got)->sin_port);
+}
+
+static void async_client_retries_until_the_server_is_up(void **state)
+{
+	uv_loop_t loop;
+	struct late_server ls = { .loop = &loop, .connected = -1, .got = -1 };
+	struct tcc_store_client_opts o;
+	tcc_store_async *a;
+
+	assert_int_equal(uv_loop_init(&loop), 0);
+	ls.port = free_port();
+	uv_timer_init(&loop, &ls.timer);
+	ls.timer.data = &ls;
+	uv_timer_start(&ls.timer, start_server_now, 300, 0);
+	tcc_store_client_opts_init(&o);
+	o.timeout_ms = 10000;
+	assert_int_equal(tcc_store_async_connect(&loop, "127.0.0.1", ls.port, &o, late_connected, &ls, &a), TCC_OK);
+	uv_run(&loop, UV_RUN_DEFAULT);	/* ends when client and server have closed everything */
+	assert_int_equal(uv_loop_close(&loop), 0);
+	assert_int_equal(ls.connected, TCC_OK);
+	assert_int_equal(ls.got, TCC_OK);
+	assert_string_equal(ls.value, "up");
+}
+
 int main(void)
 {
 	const char *p = getenv("TCC_STORE_PORT"), *mode = getenv("TCC_STORE_MODE");
@@ -481,6 +570,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(ping_and_cancelled_waits_keep_the_stream_in_sync, setup, teardown),
 		cmocka_unit_test_setup_teardown(stats_are_served_as_json, setup, teardown),
 		cmocka_unit_test(async_client_runs_on_the_callers_loop),
+		cmocka_unit_test(async_client_retries_until_the_server_is_up),
 	};
 	int failed = _cmocka_run_group_tests(mode, common, sizeof(common) / sizeof(common[0]), NULL, NULL);
 	if (v1)
