@@ -494,6 +494,9 @@ TEST_F(queue, hang_times_out_resets_and_innocent_jobs_rerun)
 	EXPECT_EQ(st.state, DRM_TCC_JOB_DONE);
 	EXPECT_EQ(st.error, -ETIMEDOUT);
 	EXPECT_EQ(job_status(self->fd, innocent).error, 0);
+	/* It was on the device behind the hung job: dropped by the reset, run again. */
+	EXPECT_EQ(job_status(self->fd, innocent).attempts, 2);
+	EXPECT_EQ(st.attempts, 1);
 	EXPECT_GE(totals("sim_resets"), resets0 + 1);
 	EXPECT_EQ(queue_row(q1).timedout, 1);
 	EXPECT_EQ(queue_row(q1).failed, 1);
