@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -336,6 +337,36 @@ static void concurrent_processes_share_one_entry(void **state)
 	tcc_jit_module_free(m);
 }
 
+static void *compile_in_thread(void *arg)
+{
+	static const char *const syms[] = { "threaded" };
+	tcc_jit_module *m;
+	void *fn;
+
+	if (tcc_jit_compile(&m, "int threaded(void) { return 7; }\n", syms, 1, &fn, NULL) != TCC_OK)
+		return (void *)1;
+	intptr_t bad = ((int (*)(void))fn)() != 7;
+	tcc_jit_module_free(m);
+	return (void *)bad;
+}
+
+/* The same, from threads of one process (tmp names are unique per call). */
+static void concurrent_threads_share_one_entry(void **state)
+{
+	enum { NTHR = 4 };
+	pthread_t t[NTHR];
+
+	for (int i = 0; i < NTHR; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, compile_in_thread, NULL), 0);
+	for (int i = 0; i < NTHR; i++) {
+		void *ret;
+		assert_int_equal(pthread_join(t[i], &ret), 0);
+		assert_null(ret);
+	}
+	assert_int_equal(count_files(cache, ".so"), 1);
+	assert_int_equal(count_files(cache, ".tmp.c") + count_files(cache, ".tmp.so"), 0);
+}
+
 /* ---- the pointwise loop template, compiled and run ---- */
 
 static void pointwise_loops_compute_what_they_say(void **state)
@@ -462,6 +493,7 @@ int main(void)
 		cmocka_unit_test_setup(cache_dir_follows_the_environment, setup),
 		cmocka_unit_test_setup(no_cache_leaves_nothing_behind, setup),
 		cmocka_unit_test_setup(concurrent_processes_share_one_entry, setup),
+		cmocka_unit_test_setup(concurrent_threads_share_one_entry, setup),
 		cmocka_unit_test_setup(pointwise_loops_compute_what_they_say, setup),
 		cmocka_unit_test(cpu_features_match_the_kernels_view),
 	};
