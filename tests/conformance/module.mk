@@ -16,6 +16,6 @@ $(CONFORMANCE_RUNNER): $(CONFORMANCE_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB_SO)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $(filter %.o,$^) $(TCC_LINK) -Wl,-rpath,'$$ORIGIN/../../lib'
 
-$(CONFORMANCE_SELFTEST): $(addprefix $(BUILD)/obj/tests/conformance/,selftest.o npy.o manifest.o compare.o)
+$(CONFORMANCE_SELFTEST): $(addprefix $(BUILD)/obj/tests/conformance/,selftest.o npy.o manifest.o compare.o summary.o)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ -lcmocka -lm

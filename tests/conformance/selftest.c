@@ -19,6 +19,7 @@
 #include "compare.h"
 #include "manifest.h"
 #include "npy.h"
+#include "summary.h"
 
 static char msg[512];
 
@@ -169,6 +170,40 @@ static void manifest_parses_tests_sets_and_skips_and_rejects_garbage(void **stat
 	unlink(path);
 }
 
+static int target_line(int node_pass, int conv_pass, int judge, int filtered, char *line, size_t len)
+{
+	struct totals tot = { .n_dirs = 2 };
+	tot.dirs[0] = (struct dir_totals){ .dir = "node", .total = 932, .pass = node_pass };
+	tot.dirs[1] = (struct dir_totals){ .dir = "pytorch-converted", .total = 82, .pass = conv_pass };
+	FILE *f = fmemopen(line, len, "w");
+	assert_non_null(f);
+	int ok = print_target(&tot, 7, judge, filtered, f);
+	fclose(f);
+	return ok;
+}
+
+static void target_needs_500_node_passes_and_80_percent_converted(void **state)
+{
+	char line[256];
+	assert_int_equal(target_line(500, 66, 1, 0, line, sizeof(line)), 1);	/* 66/82 = 80.5% */
+	assert_string_equal(line, "ok 7 - conformance target: node 500/932 >= 500, pytorch-converted 80.5% >= 80%\n");
+	assert_int_equal(target_line(499, 82, 1, 0, line, sizeof(line)), 0);
+	assert_string_equal(line, "not ok 7 - conformance target: node 499/932 < 500, pytorch-converted 100.0% >= 80%\n");
+	assert_int_equal(target_line(932, 65, 1, 0, line, sizeof(line)), 0);	/* 65/82 = 79.3% */
+	assert_non_null(strstr(line, "not ok 7 - "));
+	assert_non_null(strstr(line, "pytorch-converted 79.3% < 80%"));
+}
+
+static void target_off_or_filtered_is_a_skip_with_the_numbers(void **state)
+{
+	char line[256];
+	assert_int_equal(target_line(10, 1, 0, 0, line, sizeof(line)), 1);
+	assert_string_equal(line, "ok 7 - conformance target # SKIP TCC_CONFORMANCE_TARGET=0: node 10/932 "
+				  "(target 500), pytorch-converted 1.2% (target 80%)\n");
+	assert_int_equal(target_line(10, 1, 1, 1, line, sizeof(line)), 1);
+	assert_non_null(strstr(line, "# SKIP filtered run: node 10/932"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -178,6 +213,8 @@ int main(void)
 		cmocka_unit_test(half_and_bfloat16_are_decoded),
 		cmocka_unit_test(npy_reads_shape_dtype_and_data),
 		cmocka_unit_test(manifest_parses_tests_sets_and_skips_and_rejects_garbage),
+		cmocka_unit_test(target_needs_500_node_passes_and_80_percent_converted),
+		cmocka_unit_test(target_off_or_filtered_is_a_skip_with_the_numbers),
 	};
 	return cmocka_run_group_tests_name("conformance harness", tests, NULL, NULL);
 }
