@@ -159,8 +159,12 @@ static void tcc_sim_fw_loop(struct work_struct *work)
 		spin_unlock_irqrestore(&sim->lock, flags);
 
 		delay = READ_ONCE(sim->delay_ms);
-		if (delay)
+		if (delay) {
 			msleep(delay);
+			/* A reset came while we slept: the driver resubmits this job if it wants it. */
+			if (READ_ONCE(sim->stopped))
+				return;
+		}
 		if (atomic_add_unless(&sim->hang_next, -1, 0)) {
 			/* The descriptor stays at the head: nothing completes until reset. */
 			spin_lock_irqsave(&sim->lock, flags);
@@ -176,12 +180,12 @@ static void tcc_sim_fw_loop(struct work_struct *work)
 				tcc_sim_corrupt(&d);
 		}
 
+		/*
+		 * Post the completion even if a reset started meanwhile: the job
+		 * did run, and the reset waits for this interrupt, so the driver
+		 * learns it finished and does not run it a second time.
+		 */
 		spin_lock_irqsave(&sim->lock, flags);
-		if (sim->stopped) {
-			/* Reset while we ran: the driver has forgotten this job. */
-			spin_unlock_irqrestore(&sim->lock, flags);
-			return;
-		}
 		sim->ring_head++;
 		sim->cq[sim->cq_tail % TCC_SIM_RING_SIZE] =
 			(struct tcc_sim_completion){ .seqno = d.seqno, .status = status };

@@ -509,6 +509,36 @@ TEST_F(queue, hang_times_out_resets_and_innocent_jobs_rerun)
 	close(fg), close(fi), close(fafter);
 }
 
+/*
+ * A device too slow for sim_timeout_ms (500 ms): the job times out, the reset
+ * stops the firmware before it executes the job (its output stays untouched),
+ * and the job queued behind it runs after the reset.
+ */
+TEST_F(queue, slow_device_past_the_timeout_fails_the_job_cleanly)
+{
+	struct drm_tcc_cmd slow = { .op = DRM_TCC_CMD_FILL, .dst = 0, .size = 64, .value = 0x51 };
+	struct drm_tcc_cmd next = { .op = DRM_TCC_CMD_FILL, .dst = 1, .size = 64, .value = 0x52 };
+	uint32_t q;
+	int fs, fn;
+
+	ASSERT_EQ(queue_create(self->fd, SIM, DRM_TCC_PRIO_NORMAL, &q), 0);
+	ASSERT_EQ(sim_inject("delay_ms", "900"), 0);
+	fs = submit(self->fd, q, &slow, 1, self->h, 2, NULL, 0, NULL);
+	ASSERT_GE(fs, 0);
+	usleep(100000);	/* the firmware is now sleeping 900 ms before the job */
+	ASSERT_EQ(sim_inject("delay_ms", "0"), 0);
+	fn = submit(self->fd, q, &next, 1, self->h, 2, NULL, 0, NULL);
+	ASSERT_GE(fn, 0);
+	ASSERT_EQ(fence_wait(fs, 20000), 1);
+	ASSERT_EQ(fence_wait(fn, 20000), 1);
+	EXPECT_EQ(fence_status(fs), -ETIMEDOUT);
+	EXPECT_EQ(fence_status(fn), 1);
+	EXPECT_EQ(((uint32_t *)self->a.map)[0], 0);
+	EXPECT_EQ(((uint32_t *)self->b.map)[15], 0x52);
+	close(fs);
+	close(fn);
+}
+
 TEST_F(queue, injected_failure_and_corruption_are_reported_or_visible)
 {
 	uint32_t q;
