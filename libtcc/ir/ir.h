@@ -44,6 +44,7 @@ typedef struct ir_tensor {
 	/* memory plan */
 	int64_t arena_offset;	/* -1: not in the arena */
 	int alias_of;		/* >= 0: shares the buffer of that tensor (view ops) */
+	size_t alloc_bytes;	/* > 0: storage a kernel needs beyond the dense size (blocked layouts) */
 } ir_tensor;
 
 typedef enum ir_attr_type {

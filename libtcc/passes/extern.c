@@ -15,10 +15,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+enum ext_kind { EXT_MATMUL, EXT_CONV, EXT_POOL };
+
 typedef struct ext_state {
 	tcc_dnnl_op *op;
 	int src_b;		/* input index of a run-time B, or -1 */
 	int residual;		/* input index of the post-op Add operand, or -1 */
+	enum ext_kind kind;
+	bool blocked_out;	/* dst stays in oneDNN's blocked layout (layout pass) */
+	union {			/* how op was created, to re-create it with other layouts */
+		tcc_dnnl_conv_desc conv;
+		tcc_dnnl_pool_desc pool;
+	} desc;
 } ext_state;
 
 static void ext_free(void *p)
@@ -232,7 +240,7 @@ static void release_weights(ir_graph *g, const ir_node *n, int src_b)
 }
 
 static tcc_status attach(ir_graph *g, int pi, tcc_dnnl_op *op, int src_b, const epilogue *ep,
-			 pass_stats *ps)
+			 const void *desc, enum ext_kind kind, pass_stats *ps)
 {
 	ext_state *s = calloc(1, sizeof(*s));
 	ir_node *n = &g->nodes[pi];
@@ -244,6 +252,11 @@ static tcc_status attach(ir_graph *g, int pi, tcc_dnnl_op *op, int src_b, const 
 	s->op = op;
 	s->src_b = src_b;
 	s->residual = -1;
+	s->kind = kind;
+	if (kind == EXT_CONV)
+		s->desc.conv = *(const tcc_dnnl_conv_desc *)desc;
+	else if (kind == EXT_POOL)
+		s->desc.pool = *(const tcc_dnnl_pool_desc *)desc;
 	if (ep && ep->residual >= 0) {
 		int *in = realloc(n->in, sizeof(int) * (size_t)(n->n_in + 1));
 
@@ -268,7 +281,6 @@ static tcc_status attach(ir_graph *g, int pi, tcc_dnnl_op *op, int src_b, const 
 		 ep && ep->post.n ? " +post-ops" : "");
 	ps->extern_kernels++;
 	ir_graph_recount(g);
-	release_weights(g, n, src_b);
 	return TCC_OK;
 }
 
@@ -276,6 +288,7 @@ static tcc_status create_with_bias(ir_graph *g, int pi, void *desc, tcc_dnnl_pos
 				   tcc_status (*create)(tcc_dnnl_op **, const void *), bool allow_add,
 				   int src_b, int bias_node, const float **bias_slot, const float *bias,
 				   pass_stats *ps);
+static tcc_status conv_create(tcc_dnnl_op **op, const void *d);
 
 /* Tries with the epilogue, then without it. */
 static tcc_status create_with_epilogue(ir_graph *g, int pi, void *desc, tcc_dnnl_post_ops *post,
@@ -324,7 +337,8 @@ static tcc_status create_with_bias(ir_graph *g, int pi, void *desc, tcc_dnnl_pos
 			tcc_dnnl_op_free(op);
 			continue;
 		}
-		return attach(g, pi, op, src_b, attempt == 0 ? &ep : NULL, ps);
+		return attach(g, pi, op, src_b, attempt == 0 ? &ep : NULL, desc,
+			      create == conv_create ? EXT_CONV : EXT_MATMUL, ps);
 	}
 	tcc_clear_error();
 	return TCC_OK;		/* reference kernel stays */
@@ -441,7 +455,7 @@ static tcc_status do_gemm(ir_graph *g, int pi, pass_stats *ps)
 		tcc_dnnl_op_free(op);
 		return tcc_set_error(TCC_ERR_NO_MEMORY, "extern kernel state");
 	}
-	*s = (ext_state){ op, src_b, 2 };
+	*s = (ext_state){ .op = op, .src_b = src_b, .residual = 2, .kind = EXT_MATMUL };
 	g->nodes[pi].state = s;
 	g->nodes[pi].free_state = ext_free;
 	g->nodes[pi].kernel = ext_kernel;
@@ -529,7 +543,127 @@ static tcc_status do_pool(ir_graph *g, int pi, pass_stats *ps)
 		tcc_dnnl_op_free(dop);
 		return TCC_OK;
 	}
-	return attach(g, pi, dop, -1, NULL, ps);
+	return attach(g, pi, dop, -1, NULL, &d, EXT_POOL, ps);
+}
+
+static ext_state *ext_of(const ir_graph *g, int node)
+{
+	return node >= 0 && g->nodes[node].kernel == ext_kernel ? g->nodes[node].state : NULL;
+}
+
+/*
+ * May tensor t stay in a blocked layout?  Only if it is internal and every
+ * reader is a oneDNN conv/pool reading it as its source or its residual.
+ */
+static bool blockable(const ir_graph *g, int t)
+{
+	const ir_tensor *x = &g->tensors[t];
+	int readers = 0;
+
+	if (x->is_output || x->kind != IR_INTERMEDIATE || !x->n_uses)
+		return false;
+	for (int i = 0; i < g->n_nodes; i++) {
+		const ir_node *n = &g->nodes[i];
+		const ext_state *s = ext_of(g, i);
+
+		if (n->dead)
+			continue;
+		for (int j = 0; j < n->n_in; j++) {
+			if (n->in[j] != t)
+				continue;
+			if (!s || s->kind == EXT_MATMUL || (j != 0 && j != s->residual))
+				return false;
+			readers++;
+		}
+	}
+	return readers == x->n_uses;
+}
+
+/*
+ * Layout propagation: re-create the oneDNN convs/pools so that tensors only
+ * they read stay in oneDNN's blocked layout (no reorder into and out of NCHW
+ * around every conv).  All or nothing: if any op cannot be re-created, or a
+ * residual's layout differs from its consumer's, the plain ops stay.
+ */
+static tcc_status propagate_layouts(ir_graph *g, pass_stats *ps)
+{
+	tcc_dnnl_op **fresh = calloc((size_t)g->n_nodes + 1, sizeof(*fresh));
+	bool *blocked = calloc((size_t)g->n_nodes + 1, sizeof(bool));
+	bool ok = true;
+	int changed = 0;
+
+	if (!fresh || !blocked) {
+		free(fresh);
+		free(blocked);
+		return tcc_set_error(TCC_ERR_NO_MEMORY, "layout propagation");
+	}
+	for (int i = 0; i < g->n_nodes && ok; i++) {
+		ext_state *s = ext_of(g, i);
+
+		if (g->nodes[i].dead || !s || s->kind == EXT_MATMUL)
+			continue;
+		const ir_node *n = &g->nodes[i];
+		int src_p = g->tensors[n->in[0]].producer;
+		const tcc_dnnl_op *src_from = src_p >= 0 && blocked[src_p] ? fresh[src_p] : NULL;
+		int res_p = s->residual >= 0 ? g->tensors[n->in[s->residual]].producer : -1;
+		bool res_blocked = res_p >= 0 && blocked[res_p];
+
+		blocked[i] = blockable(g, n->out[0]);
+		if (s->residual >= 0 && res_blocked != blocked[i]) {
+			ok = false;	/* the residual must be in the dst's layout */
+			break;
+		}
+		if (!blocked[i] && !src_from)
+			continue;
+		tcc_status st;
+
+		if (s->kind == EXT_CONV) {
+			tcc_dnnl_conv_desc d = s->desc.conv;
+
+			d.src_from = src_from;
+			d.keep_blocked_output = blocked[i];
+			st = tcc_dnnl_conv_create(&fresh[i], &d);
+		} else {
+			tcc_dnnl_pool_desc d = s->desc.pool;
+
+			d.src_from = src_from;
+			d.keep_blocked_output = blocked[i];
+			st = tcc_dnnl_pool_create(&fresh[i], &d);
+		}
+		if (st || (blocked[i] && !tcc_dnnl_op_dst_is_blocked(fresh[i])) ||
+		    (!blocked[i] && tcc_dnnl_op_dst_bytes(fresh[i]) != tv_nbytes(&g->tensors[n->out[0]].v)) ||
+		    (res_blocked && !tcc_dnnl_op_dst_layout_equal(fresh[res_p], fresh[i]))) {
+			ok = false;
+			break;
+		}
+		changed++;
+	}
+	for (int i = 0; i < g->n_nodes; i++) {
+		if (!fresh[i])
+			continue;
+		ext_state *s = ext_of(g, i);
+
+		if (!ok) {
+			tcc_dnnl_op_free(fresh[i]);
+			continue;
+		}
+		tcc_dnnl_op_free(s->op);
+		s->op = fresh[i];
+		s->blocked_out = blocked[i];
+		if (blocked[i]) {
+			ir_tensor *t = &g->tensors[g->nodes[i].out[0]];
+
+			t->alloc_bytes = tcc_dnnl_op_dst_bytes(fresh[i]);
+			snprintf(g->nodes[i].kernel_desc, sizeof(g->nodes[i].kernel_desc), "oneDNN %s, blocked out",
+				 tcc_dnnl_op_impl(fresh[i]));
+			ps->blocked_tensors++;
+		}
+	}
+	tcc_clear_error();
+	free(fresh);
+	free(blocked);
+	(void)changed;
+	return TCC_OK;
 }
 
 tcc_status pass_extern_kernels(ir_graph *g, pass_stats *ps)
@@ -553,6 +687,16 @@ tcc_status pass_extern_kernels(ir_graph *g, pass_stats *ps)
 			st = do_pool(g, i, ps);
 		if (st)
 			return st;
+	}
+	tcc_status st = propagate_layouts(g, ps);
+
+	if (st)
+		return st;
+	for (int i = 0; i < g->n_nodes; i++) {
+		const ext_state *s = ext_of(g, i);
+
+		if (!g->nodes[i].dead && s)
+			release_weights(g, &g->nodes[i], s->src_b);
 	}
 	return TCC_OK;
 }

@@ -14,6 +14,7 @@ typedef struct pass_stats {
 	int fused_kernels;	/* generated kernels */
 	int epilogues;		/* ops fused into a matmul/conv as post-ops */
 	int extern_kernels;	/* nodes running on oneDNN */
+	int blocked_tensors;	/* intermediates kept in oneDNN's blocked layout */
 	int dynamic_nodes;	/* nodes whose shapes are only known at run time */
 	size_t arena_bytes;
 } pass_stats;

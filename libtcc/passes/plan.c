@@ -87,6 +87,14 @@ static bool fl_free(freelist *fl, int64_t off, int64_t size)
 	return true;
 }
 
+/* Storage a tensor needs: dense size, or more for a padded blocked layout. */
+static int64_t storage(const ir_tensor *t)
+{
+	size_t n = tv_nbytes(&t->v);
+
+	return align_up((int64_t)(t->alloc_bytes > n ? t->alloc_bytes : n));
+}
+
 static int root_of(const ir_graph *g, int t)
 {
 	while (g->tensors[t].alias_of >= 0)
@@ -154,7 +162,7 @@ tcc_status pass_plan_memory(ir_graph *g, pass_stats *ps)
 
 			if (g->tensors[t].alias_of >= 0 || !plannable(g, t))
 				continue;
-			g->tensors[t].arena_offset = fl_alloc(&fl, align_up((int64_t)tv_nbytes(&g->tensors[t].v)));
+			g->tensors[t].arena_offset = fl_alloc(&fl, storage(&g->tensors[t]));
 		}
 		/* Free storage whose last use is this node (inputs, and unused outputs). */
 		for (int k = 0; k < n->n_in + n->n_out; k++) {
@@ -166,8 +174,7 @@ tcc_status pass_plan_memory(ir_graph *g, pass_stats *ps)
 
 			if (last[r] != i || g->tensors[r].arena_offset < 0)
 				continue;
-			if (!fl_free(&fl, g->tensors[r].arena_offset,
-				     align_up((int64_t)tv_nbytes(&g->tensors[r].v)))) {
+			if (!fl_free(&fl, g->tensors[r].arena_offset, storage(&g->tensors[r]))) {
 				free(fl.b);
 				free(last);
 				return tcc_set_error(TCC_ERR_NO_MEMORY, "memory plan");

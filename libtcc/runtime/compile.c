@@ -73,10 +73,11 @@ tcc_status model_compile(tcc_model *m)
 	m->compile_ms = now_ms() - t0;
 	if (m->opts.verbose)
 		fprintf(stderr,
-			"tcc: %d nodes -> %d (folded %d, dead %d, bn-folded %d, %d on oneDNN with %d epilogue ops, fused %d into %d kernels), "
+			"tcc: %d nodes -> %d (folded %d, dead %d, bn-folded %d, %d on oneDNN with %d epilogue ops, %d blocked, fused %d into %d kernels), "
 			"%d dynamic, arena %zu bytes, opset %lld, %.1f ms\n",
 			nodes0, live_nodes(g), m->stats.folded, m->stats.dead, m->stats.bn_folded,
-			m->stats.extern_kernels, m->stats.epilogues, m->stats.fused_nodes, m->stats.fused_kernels,
+			m->stats.extern_kernels, m->stats.epilogues, m->stats.blocked_tensors, m->stats.fused_nodes,
+			m->stats.fused_kernels,
 			m->stats.dynamic_nodes, m->arena_bytes, (long long)g->opset, m->compile_ms);
 	return TCC_OK;
 }

@@ -66,7 +66,7 @@ static tcc_status place_output(tcc_model *m, int t, tcc_tensor *outputs, bool *g
 	ir_graph *g = m->g;
 	const ir_tensor *x = &g->tensors[t];
 	tv *v = &m->rt[t];
-	size_t need = tv_nbytes(v);
+	size_t need = tv_nbytes(v) > x->alloc_bytes ? tv_nbytes(v) : x->alloc_bytes;
 	int k = x->is_output ? output_slot(g, t) : -1;
 
 	if (x->alias_of >= 0) {

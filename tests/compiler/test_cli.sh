@@ -12,7 +12,7 @@ t() {	# t NAME CMD...: passes when CMD succeeds
 	if out=$("$@" 2>&1); then ok "$name"; else nok "$name" "$out"; fi
 }
 
-echo "1..11"
+echo "1..12"
 t "--help explains every flag" bash -c "'$bin' --help | grep -q -- --input && '$bin' --help | grep -q -- --output-dir &&
 	'$bin' --help | grep -q -- --bench && '$bin' --help | grep -q -- --threads"
 t "no model is a usage error (exit 2)" bash -c "'$bin'; test \$? -eq 2"
@@ -33,3 +33,5 @@ t "tcc-compile --plan lists every node with its kernel" bash -c "'$compile' '$mo
 	grep -c '\\[reference\\]' | grep -qx 6"
 t "tcc-compile fills the cache; the next load is a hit" bash -c "'$compile' '$models/gelu_tanh.onnx' --cache-dir '$tmp/cache' | grep -q 'C compiler runs 1, cache hits 0' &&
 	'$compile' '$models/gelu_tanh.onnx' --cache-dir '$tmp/cache' | grep -q 'C compiler runs 0, cache hits 1'"
+t "convs that feed only convs/pools keep oneDNN's blocked layout" bash -c "/usr/bin/python3 examples/make_model.py cnn '$tmp/cnn.onnx' &&
+	'$compile' '$tmp/cnn.onnx' --plan | grep -c 'blocked out' | grep -qx 7"
