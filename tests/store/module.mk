@@ -1,6 +1,6 @@
 # tests/store: the TCPStore server and clients against each other and against
 # PyTorch 1.13 (python3-torch).  run.sh drives everything.
-STORE_TEST_BINS := $(BUILD)/tests/store/test_store_client
+STORE_TEST_BINS := $(BUILD)/tests/store/test_store_client $(BUILD)/tests/store/test_store_wire
 TEST_BINS += $(STORE_TEST_BINS)
 
 $(BUILD)/tests/store/%: $(BUILD)/obj/tests/store/%.o $(LIB_SO)

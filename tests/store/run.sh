@@ -7,6 +7,7 @@ cd "$(dirname "$0")/../.."
 here=tests/store
 bin=build/bin/tcc-store
 client=build/tests/store/test_store_client
+wire=build/tests/store/test_store_wire
 py=/usr/bin/python3
 work=$(mktemp -d)
 pids=()
@@ -20,11 +21,13 @@ trap cleanup EXIT
 export CMOCKA_MESSAGE_OUTPUT=TAP
 rc=0
 
-if [[ ! -x $bin || ! -x $client ]]; then
+if [[ ! -x $bin || ! -x $client || ! -x $wire ]]; then
 	echo "1..1"
-	echo "not ok 1 - store binaries are built ($bin, $client: run make tests)"
+	echo "not ok 1 - store binaries are built ($bin, $client, $wire: run make tests)"
 	exit 1
 fi
+echo "# wire layer and key table"
+"$wire" || rc=1
 if ! "$py" -c 'import torch.distributed' 2>/dev/null; then
 	echo "1..1"
 	echo "not ok 1 - python3-torch is installed (tools/bootstrap installs it)"
