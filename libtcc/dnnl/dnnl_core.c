@@ -352,7 +352,7 @@ static dnnl_status_t run_edge(tcc_dnnl_op *op, tcc_dnnl_edge *e, const void *use
 tcc_status tcc_dnnl_op_run(tcc_dnnl_op *op, const void *src, const void *src_b,
 			   void *dst, const void *residual)
 {
-	dnnl_exec_arg_t args[6];
+	dnnl_exec_arg_t args[8];
 	int n = 0;
 	dnnl_status_t st;
 
@@ -391,9 +391,11 @@ tcc_status tcc_dnnl_op_run(tcc_dnnl_op *op, const void *src, const void *src_b,
 		if (op->bias_mem)
 			args[n++] = (dnnl_exec_arg_t){ DNNL_ARG_BIAS, op->bias_mem };
 		args[n++] = (dnnl_exec_arg_t){ DNNL_ARG_DST, op->dst_mem };
-	} else {				/* pooling or a plain reorder */
+	} else {				/* pooling, softmax, layer norm, a reorder */
 		args[n++] = (dnnl_exec_arg_t){ DNNL_ARG_SRC, op->src_mem };
 		args[n++] = (dnnl_exec_arg_t){ DNNL_ARG_DST, op->dst_mem };
+		for (int i = 0; i < op->n_const_args; i++)
+			args[n++] = op->const_args[i];
 	}
 	st = dnnl_primitive_execute(op->prim, op->stream, n, args);
 	if (st != dnnl_success)
@@ -502,6 +504,10 @@ void tcc_dnnl_op_free(tcc_dnnl_op *op)
 	dnnl_memory_t mems[] = { op->src_mem, op->srcb_mem, op->wei_mem, op->bias_mem, op->dst_mem };
 	for (size_t i = 0; i < sizeof(mems) / sizeof(mems[0]); i++)
 		memory_free_unless_edge(mems[i], op);
+	for (int i = 0; i < op->n_const_args; i++)
+		dnnl_memory_destroy(op->const_args[i].memory);
+	for (int i = 0; i < 2; i++)
+		free(op->const_bufs[i]);
 	edge_free(&op->in_edge);
 	edge_free(&op->res_edge);
 	edge_free(&op->out_edge);

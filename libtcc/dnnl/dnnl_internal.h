@@ -35,6 +35,12 @@ struct tcc_dnnl_op {
 
 	tcc_dnnl_edge in_edge, res_edge, out_edge;
 
+	/* Constant operands other than weights/bias (layer norm's scale and
+	 * shift), passed on every execute. */
+	dnnl_exec_arg_t const_args[2];
+	int n_const_args;
+	void *const_bufs[2];
+
 	/* Layouts as the caller sees them (after the edges). */
 	dnnl_memory_desc_t user_src_md, user_dst_md;
 	bool dst_blocked;

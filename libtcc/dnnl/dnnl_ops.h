@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Internal: oneDNN-backed extern kernels (matmul/gemm, conv2d, conv-transpose,
- * pooling) for the graph compiler.  IR-independent: plain dims and pointers.
+ * pooling, softmax, layer norm) for the graph compiler.  IR-independent: plain dims and pointers.
  *
  * Life cycle: create an op ONCE when the model is compiled (this is where
  * oneDNN chooses its implementation and constant weights are reordered
@@ -165,6 +165,33 @@ typedef struct tcc_dnnl_pool_desc {
 } tcc_dnnl_pool_desc;
 
 tcc_status tcc_dnnl_pool_create(tcc_dnnl_op **out, const tcc_dnnl_pool_desc *desc);
+
+/*
+ * Softmax (or LogSoftmax with @log) over the last axis of a plain
+ * [rows, len] tensor: ONNX Softmax with axis = rank - 1 after flattening the
+ * leading dims into @rows.  run(op, x, NULL, y, NULL).
+ */
+typedef struct tcc_dnnl_softmax_desc {
+	int64_t rows, len;
+	bool log;
+} tcc_dnnl_softmax_desc;
+
+tcc_status tcc_dnnl_softmax_create(tcc_dnnl_op **out, const tcc_dnnl_softmax_desc *desc);
+
+/*
+ * LayerNormalization over the last axis of a plain [rows, len] tensor:
+ * y = (x - mean) / sqrt(var + epsilon) * scale + shift, with @scale and
+ * @shift constants of [len] (copied at create; NULL: 1 and 0) and
+ * @epsilon 0 taken as ONNX's default 1e-5.  Only the normalised output (no
+ * mean / inv-std-dev outputs).  run(op, x, NULL, y, NULL); y may be x.
+ */
+typedef struct tcc_dnnl_layernorm_desc {
+	int64_t rows, len;
+	float epsilon;
+	const float *scale, *shift;
+} tcc_dnnl_layernorm_desc;
+
+tcc_status tcc_dnnl_layernorm_create(tcc_dnnl_op **out, const tcc_dnnl_layernorm_desc *desc);
 
 /*
  * Reorder the (possibly blocked) dst of @producer into plain NCHW: the edge

@@ -432,6 +432,99 @@ static void pool_global_avg_and_max(void **state)
 	check_pool((tcc_dnnl_pool_desc){ .kind = TCC_DNNL_POOL_GLOBAL_MAX, .N = 1, .C = 3, .H = 4, .W = 9 });
 }
 
+/* ---- softmax, layer norm ---- */
+
+static void softmax_and_log_softmax_rows(void **state)
+{
+	enum { ROWS = 37, LEN = 129 };
+	float *x = rand_buf(ROWS * LEN), *y = malloc(ROWS * LEN * sizeof(float));
+	double *ref = malloc(ROWS * LEN * sizeof(double));
+
+	for (int i = 0; i < ROWS * LEN; i++)
+		x[i] *= 20;			/* wide range: exp overflows without the max shift */
+	for (int r = 0; r < ROWS; r += 3)
+		x[r * LEN + r % LEN] = -INFINITY;	/* masked positions, as attention masks make */
+	for (int log_mode = 0; log_mode < 2; log_mode++) {
+		tcc_dnnl_softmax_desc d = { .rows = ROWS, .len = LEN, .log = log_mode };
+		tcc_dnnl_op *op;
+
+		assert_int_equal(tcc_dnnl_softmax_create(&op, &d), TCC_OK);
+		assert_int_equal(tcc_dnnl_op_run(op, x, NULL, y, NULL), TCC_OK);
+		for (int r = 0; r < ROWS; r++) {
+			double mx = -INFINITY, sum = 0;
+
+			for (int k = 0; k < LEN; k++)
+				mx = fmax(mx, x[r * LEN + k]);
+			for (int k = 0; k < LEN; k++)
+				sum += exp(x[r * LEN + k] - mx);
+			for (int k = 0; k < LEN; k++) {
+				double v = x[r * LEN + k] - mx;
+
+				ref[r * LEN + k] = log_mode ? v - log(sum) : exp(v) / sum;
+			}
+		}
+		if (!log_mode) {
+			expect_close(y, ref, ROWS * LEN);
+			assert_true(y[0] == 0.0f);	/* exp(-inf) is exactly 0 */
+		} else {
+			/* log-softmax: -inf stays -inf, the rest within tolerance. */
+			assert_true(isinf(y[0]) && y[0] < 0);
+			y[0] = 0, ref[0] = 0;
+			for (int r = 3; r < ROWS; r += 3)
+				y[r * LEN + r % LEN] = 0, ref[r * LEN + r % LEN] = 0;
+			expect_close(y, ref, ROWS * LEN);
+		}
+		tcc_dnnl_op_free(op);
+	}
+	free(x), free(y), free(ref);
+}
+
+static void layernorm_rows_with_and_without_affine(void **state)
+{
+	enum { ROWS = 19, LEN = 515 };
+	float *x = rand_buf(ROWS * LEN), *y = malloc(ROWS * LEN * sizeof(float));
+	float *scale = rand_buf(LEN), *shift = rand_buf(LEN);
+	double *ref = malloc(ROWS * LEN * sizeof(double));
+
+	for (int i = 0; i < ROWS * LEN; i++)
+		x[i] = x[i] * 3 + 5;		/* a mean far from 0 */
+	for (int affine = 0; affine < 2; affine++) {
+		tcc_dnnl_layernorm_desc d = { .rows = ROWS, .len = LEN, .epsilon = 1e-5f,
+					      .scale = affine ? scale : NULL, .shift = affine ? shift : NULL };
+		tcc_dnnl_op *op;
+
+		assert_int_equal(tcc_dnnl_layernorm_create(&op, &d), TCC_OK);
+		for (int r = 0; r < ROWS; r++) {
+			double mean = 0, var = 0;
+
+			for (int k = 0; k < LEN; k++)
+				mean += x[r * LEN + k];
+			mean /= LEN;
+			for (int k = 0; k < LEN; k++)
+				var += (x[r * LEN + k] - mean) * (x[r * LEN + k] - mean);
+			var /= LEN;
+			for (int k = 0; k < LEN; k++) {
+				double v = (x[r * LEN + k] - mean) / sqrt(var + 1e-5);
+
+				ref[r * LEN + k] = affine ? v * scale[k] + shift[k] : v;
+			}
+		}
+		assert_int_equal(tcc_dnnl_op_run(op, x, NULL, y, NULL), TCC_OK);
+		expect_close(y, ref, ROWS * LEN);
+		/* In place. */
+		memcpy(y, x, ROWS * LEN * sizeof(float));
+		assert_int_equal(tcc_dnnl_op_run(op, y, NULL, y, NULL), TCC_OK);
+		expect_close(y, ref, ROWS * LEN);
+		tcc_dnnl_op_free(op);
+	}
+	tcc_dnnl_op *op;
+	assert_int_equal(tcc_dnnl_layernorm_create(&op, &(tcc_dnnl_layernorm_desc){ .rows = 0, .len = 4 }),
+			 TCC_ERR_INVALID_ARG);
+	assert_int_equal(tcc_dnnl_softmax_create(&op, &(tcc_dnnl_softmax_desc){ .rows = 2, .len = -1 }),
+			 TCC_ERR_INVALID_ARG);
+	free(x), free(y), free(scale), free(shift), free(ref);
+}
+
 /* ---- layout propagation ---- */
 
 /*
@@ -648,6 +741,8 @@ int main(void)
 		cmocka_unit_test(pool_avg_exclude_and_include_pad),
 		cmocka_unit_test(pool_ceil_mode_as_wider_end_padding),
 		cmocka_unit_test(pool_global_avg_and_max),
+		cmocka_unit_test(softmax_and_log_softmax_rows),
+		cmocka_unit_test(layernorm_rows_with_and_without_affine),
 		cmocka_unit_test(blocked_chain_matches_plain_reference),
 		cmocka_unit_test(reorder_edges_round_trip),
 		cmocka_unit_test(bad_arguments_are_reported_not_crashed_on),
