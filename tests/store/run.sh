@@ -48,6 +48,8 @@ echo "# our C client, 1.13 protocol -> tcc-store"
 TCC_STORE_PORT=$port TCC_STORE_MODE=tcc-v1 timeout 120 "$client" || rc=1
 echo "# PyTorch 1.13 client -> tcc-store"
 timeout 170 "$py" "$here/test_torch_client.py" "$port" || rc=1
+echo "# tcc-store against a reference model (seeded random 2.x commands)"
+timeout 120 "$py" "$here/test_model.py" "$port" || rc=1
 
 # tcc-store's stats: over the wire (tccctl) and on SIGUSR1; then a clean stop.
 echo "1..4"
