@@ -22,7 +22,17 @@
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/sched.h>
+#if defined(CONFIG_X86)
 #include <asm/fpu/api.h>
+#define tcc_sim_fpu_begin()	kernel_fpu_begin()
+#define tcc_sim_fpu_end()	kernel_fpu_end()
+#elif defined(CONFIG_ARM64)
+#include <asm/neon.h>
+#define tcc_sim_fpu_begin()	kernel_neon_begin()
+#define tcc_sim_fpu_end()	kernel_neon_end()
+#else
+#error "tcc_sim: no kernel FPU section helper for this architecture"
+#endif
 
 #include "tcc_sim.h"
 
@@ -99,10 +109,10 @@ static void tcc_sim_exec_cmd(const struct tcc_sim_desc *d, const struct drm_tcc_
 		for (done = 0; done < n; done += TCC_SIM_FPU_CHUNK) {
 			size_t k = min_t(size_t, n - done, TCC_SIM_FPU_CHUNK);
 
-			kernel_fpu_begin();
+			tcc_sim_fpu_begin();
 			tcc_sim_alu_f32(c->op, (float *)dst + done, (const float *)s0 + done,
 					s1 ? (const float *)s1 + done : NULL, k);
-			kernel_fpu_end();
+			tcc_sim_fpu_end();
 			cond_resched();
 		}
 		break;
