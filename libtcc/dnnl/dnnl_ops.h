@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Internal: oneDNN-backed extern kernels (matmul/gemm, conv2d, conv-transpose,
- * pooling, softmax, layer norm) for the graph compiler.  IR-independent: plain dims and pointers.
+ * pooling, softmax, layer norm) for the graph compiler.  IR-independent:
+ * plain dims and pointers.
  *
  * Life cycle: create an op ONCE when the model is compiled (this is where
  * oneDNN chooses its implementation and constant weights are reordered
@@ -9,7 +10,7 @@
  * tcc_dnnl_op_run() per inference, which only streams activations.  Nothing
  * is created or reordered per call except at explicit layout edges.
  *
- * Data type: fp32 in and out.  Errors: a shape, parameter or post-op this
+ * Data type: fp32 in and out (bf16 compute is opt-in per op).  Errors: a shape, parameter or post-op this
  * layer cannot express returns TCC_ERR_UNSUPPORTED (fall back to the reference
  * kernel); nonsense arguments return TCC_ERR_INVALID_ARG; both with a message
  * in tcc_last_error().
@@ -24,8 +25,8 @@
  * op is created with keep_blocked_output, in which case its dst is in the
  * layout the conv runs fastest in (NHWC where oneDNN has brgemm kernels,
  * else e.g. nChw16c) and only another op created with src_from = that op
- * may read it.  Use tcc_dnnl_reorder_to_plain_create() at
- * the edge where a plain tensor is needed again.  Size dst buffers with
+ * may read it.  Use tcc_dnnl_reorder_to_plain_create() at the edge where a
+ * plain tensor is needed again.  Size dst buffers with
  * tcc_dnnl_op_dst_bytes(), which includes block padding.
  *
  * An op is not safe to run concurrently with itself (it may own a scratch
