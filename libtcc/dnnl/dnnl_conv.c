@@ -111,21 +111,23 @@ static dnnl_status_t make_pd(dnnl_primitive_desc_t *pd, const tcc_dnnl_conv_desc
 	return st;
 }
 
+/* The reference kernels and the im2col+GEMM fallback ("gemm:jit"). */
 static bool impl_is_slow(const_dnnl_primitive_desc_t pd)
 {
 	const char *impl = NULL;
 
 	if (dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) != dnnl_success || !impl)
 		return true;
-	return strncmp(impl, "ref", 3) == 0;
+	return strncmp(impl, "ref", 3) == 0 || strstr(impl, "gemm:") != NULL;
 }
 
 static bool impl_is_brgemm(const_dnnl_primitive_desc_t pd)
 {
 	const char *impl = NULL;
 
+	/* "brgconv", "brgconv_1x1", "brdgmm_dw" (depthwise), ... */
 	return dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) == dnnl_success && impl &&
-	       strncmp(impl, "brg", 3) == 0;
+	       strncmp(impl, "br", 2) == 0;
 }
 
 /* A candidate pd for activations in layout @tag (dnnl_format_tag_any: oneDNN's choice). */
@@ -189,7 +191,9 @@ static tcc_status choose_layouts(const tcc_dnnl_conv_desc *d, const conv_geom *g
 		}
 	} else {
 		const char *force = getenv("TCC_DNNL_CONV_LAYOUT");
-		bool few_channels = d->C / one_if_zero(d->groups) <= 4;
+		/* A first layer: few input channels, not grouped (a depthwise
+		 * conv has one channel per group but wants a blocked layout). */
+		bool few_channels = one_if_zero(d->groups) == 1 && d->C <= 4;
 
 		if (force && strcmp(force, "nhwc") == 0) {
 			pd = candidate(d, g, dnnl_nhwc, dnnl_nhwc, src_dt, attr, engine);
