@@ -289,12 +289,14 @@ static int tcc_cmds_from_bo(struct drm_file *file, u32 handle, u64 off,
 			    struct drm_tcc_cmd *cmds, u32 ncmds)
 {
 	size_t len = array_size(ncmds, sizeof(*cmds));
-	struct drm_gem_object *obj = drm_gem_object_lookup(file, handle);
+	struct tcc_bo *bo = tcc_bo_lookup(file, handle);
+	struct drm_gem_object *obj;
 	struct iosys_map map;
 	int ret;
 
-	if (!obj)
+	if (!bo)
 		return -ENOENT;
+	obj = &bo->base.base;
 	ret = -EINVAL;
 	if (!tcc_in_bounds(off, len, obj->size))
 		goto out;
@@ -365,11 +367,19 @@ static int tcc_job_load(struct tcc_job *job, struct drm_file *file,
 	for (i = 0; i < args->nbos; i++) {
 		u32 handle;
 
+		struct tcc_bo *bo;
+
 		if (get_user(handle, (u32 __user *)u64_to_user_ptr(args->bo_handles) + i))
 			return -EFAULT;
-		job->bos[i] = drm_gem_object_lookup(file, handle);
-		if (!job->bos[i])
+		/*
+		 * Only tcc BOs: the handle space also holds weight buffers,
+		 * which are not shmem objects (vmap would misread them) and
+		 * are immutable once sealed.
+		 */
+		bo = tcc_bo_lookup(file, handle);
+		if (!bo)
 			return -ENOENT;
+		job->bos[i] = &bo->base.base;
 		job->nbos = i + 1;
 	}
 	ret = tcc_cmds_check(job->cmds, job->ncmds, job->bos, job->nbos);

@@ -203,7 +203,9 @@ struct drm_tcc_queue_destroy {
  *        in @cmd_bo with DRM_TCC_SUBMIT_CMDS_IN_BO
  * @ncmds: in: 0..DRM_TCC_MAX_CMDS
  * @cmd_bo: in: GEM handle holding the commands (with CMDS_IN_BO), else 0
- * @bo_handles: in: user pointer to __u32[@nbos] GEM handles
+ * @bo_handles: in: user pointer to __u32[@nbos] GEM handles of BOs (created
+ *              or PRIME-imported; a weight buffer's handle is -ENOENT, as
+ *              for @cmd_bo)
  * @nbos: in: 0..DRM_TCC_MAX_BOS
  * @nin_fences: in: 0..DRM_TCC_MAX_IN_FENCES
  * @in_fences: in: user pointer to __u32[@nin_fences] syncobj handles (or
