@@ -131,6 +131,7 @@ static void tcc_exec_unfetch(struct tcc_qdev *qdev, struct tcc_job *job)
 {
 	spin_lock(&qdev->cpu_lock);
 	job->exec = NULL;
+	job->handed = false;
 	list_move(&job->cpu_link, &qdev->cpu_ready);
 	spin_unlock(&qdev->cpu_lock);
 	wake_up_interruptible(&qdev->cpu_wait);
@@ -220,6 +221,13 @@ int tcc_exec_fetch_ioctl(struct drm_device *drm, void *data, struct drm_file *fi
 	}
 	job->attempts++;
 	tcc_queue_mark_running(job);
+	/*
+	 * From here another thread of the executor may COMPLETE the job and
+	 * it may be freed at once: the last use of @job in this ioctl.
+	 */
+	spin_lock(&qdev->cpu_lock);
+	job->handed = true;
+	spin_unlock(&qdev->cpu_lock);
 	return 0;
 }
 
@@ -247,10 +255,11 @@ int tcc_exec_complete_ioctl(struct drm_device *drm, void *data, struct drm_file 
 		return -EPERM;
 	spin_lock(&qdev->cpu_lock);
 	list_for_each_entry(job, &exec->running, cpu_link) {
-		if (job->job_id == args->job_id) {
+		if (job->job_id == args->job_id && job->handed) {
 			found = job;
 			list_del_init(&job->cpu_link);
 			job->exec = NULL;
+			job->handed = false;
 			exec->jobs_done++;
 			break;
 		}
@@ -290,6 +299,7 @@ void tcc_exec_detach(struct tcc_qfile *qf)
 	list_del(&exec->link);
 	list_for_each_entry_safe(job, tmp, &exec->running, cpu_link) {
 		job->exec = NULL;
+		job->handed = false;
 		if (++job->retries > tcc_exec_retries) {
 			list_move_tail(&job->cpu_link, &failed);
 			continue;

@@ -147,6 +147,8 @@ struct tcc_executor {
  * @cpu_link: entry in &tcc_qdev.cpu_ready or &tcc_executor.running
  * @exec_handles: BO handles in the executor's file while fetched
  * @exec: executor that fetched it, or NULL
+ * @handed: FETCH has finished handing it to @exec (under &tcc_qdev.cpu_lock);
+ *          only then may COMPLETE take it, since FETCH uses the job until then
  */
 struct tcc_job {
 	struct drm_sched_job base;
@@ -165,6 +167,7 @@ struct tcc_job {
 	struct list_head cpu_link;
 	u32 exec_handles[DRM_TCC_MAX_BOS];
 	struct tcc_executor *exec;
+	bool handed;
 };
 
 /**
