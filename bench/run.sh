@@ -15,7 +15,8 @@ ITERS=${BENCH_ITERS:-100}
 ROUNDS=${BENCH_ROUNDS:-3}
 THREADS=${BENCH_THREADS:-2}
 MODELS=${BENCH_MODELS:-"mlp resnet18 encoder"}
-OUT=build/bench
+B=${BUILD:-build}	# the Makefile's BUILD, for out-of-tree builds
+OUT=$B/bench
 MDIR=$OUT/models
 RES=$OUT/results.jsonl
 PY=/usr/bin/python3	# Debian's torch/onnx import only there
@@ -49,7 +50,7 @@ if [[ ! -f bench/node_modules/onnxruntime-node/package.json ]]; then
 fi
 
 # ---- build and models ----------------------------------------------------
-make -j2 lib tools bench-bins >&2 || die "build failed"
+make -j2 BUILD="$B" lib tools bench-bins >&2 || die "build failed"
 mkdir -p "$MDIR"
 for m in $MODELS; do
 	if [[ ! -s $MDIR/$m.onnx || bench/models.py -nt $MDIR/$m.onnx ]]; then
@@ -67,7 +68,7 @@ export OMP_NUM_THREADS=$THREADS
 
 # ---- the oneDNN ceiling, same run ------------------------------------------
 say "oneDNN sgemm / matmul peak"
-if peak=$(build/bench/dnnl_peak "$THREADS"); then
+if peak=$("$B"/bench/dnnl_peak "$THREADS"); then
 	while read -r line; do echo "{\"runtime\": \"dnnl_peak\", \"shape\": $line}"; done <<<"$peak" >> "$RES"
 else
 	json_err all dnnl_peak "dnnl_peak failed" >> "$RES"
@@ -84,7 +85,7 @@ for m in $MODELS; do
 		say "$m round $round/$ROUNDS: tcc"
 		log=$OUT/tcc-$m.log
 		if /usr/bin/time -f 'maxrss_kb=%M' -o "$OUT/tcc-$m.time" \
-			build/bin/tcc-run "$onnx" --input "$iname=$MDIR/$m.input.npy" --bench "$ITERS" \
+			"$B"/bin/tcc-run "$onnx" --input "$iname=$MDIR/$m.input.npy" --bench "$ITERS" \
 			--threads "$THREADS" > "$log" 2>&1; then
 			lat=$(grep -o 'median=[0-9.]* min=[0-9.]*' "$log" | tail -1)
 			rss=$(grep -o 'maxrss_kb=[0-9]*' "$OUT/tcc-$m.time" | cut -d= -f2)
@@ -104,7 +105,7 @@ for m in $MODELS; do
 
 		if [[ $m == resnet18 ]]; then
 			say "$m round $round/$ROUNDS: tcc_dnnl kernels alone, layouts propagated"
-			if line=$(build/bench/dnnl_resnet18 "$THREADS" "$ITERS"); then
+			if line=$("$B"/bench/dnnl_resnet18 "$THREADS" "$ITERS"); then
 				echo "${line%\}}, \"round\": $round, \"gflop\": $gflop}" >> "$RES"
 			fi
 		fi
@@ -131,7 +132,7 @@ if [[ " $MODELS " == *" resnet18 "* ]]; then
 	for phase in cold warm; do
 		log=$OUT/compile-$phase.log
 		t0=$(date +%s.%N)
-		if TCC_CACHE_DIR=$cache build/bin/tcc-run "$MDIR/resnet18.onnx" --threads "$THREADS" --verbose \
+		if TCC_CACHE_DIR=$cache "$B"/bin/tcc-run "$MDIR/resnet18.onnx" --threads "$THREADS" --verbose \
 			--input "image=$MDIR/resnet18.input.npy" > "$log" 2>&1; then
 			wall=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }')
 			# tcc-run's own figure: "load+compile <x> ms".
