@@ -137,6 +137,7 @@ static int spawn(const struct config *cfg, const struct manifest *m, int idx, in
 	int p[2];
 	if (pipe2(p, O_CLOEXEC))
 		return -1;
+	fcntl(p[0], F_SETFL, O_NONBLOCK);	/* the parent's reads never block the suite */
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid < 0) {
@@ -194,12 +195,17 @@ static int drain(struct slot *s)
 	return 0;
 }
 
-static void finish(const struct config *cfg, struct slot *s, struct result *r)
+/*
+ * Reaps the child once its pipe is closed.  Never blocks: a child that closed
+ * the pipe but lives on is still subject to the timeout.  Returns 1 when the
+ * result is recorded.
+ */
+static int finish(const struct config *cfg, struct slot *s, struct result *r)
 {
 	int status = 0;
-	close(s->fd);
-	while (waitpid(s->pid, &status, 0) < 0 && errno == EINTR)
-		;
+	pid_t got = waitpid(s->pid, &status, WNOHANG);
+	if (got == 0 || (got < 0 && errno == EINTR))
+		return 0;
 	kill(-s->pid, SIGKILL);	/* anything the test left behind in its group */
 	double secs = now() - s->start;
 	char why[1400];
@@ -220,6 +226,7 @@ static void finish(const struct config *cfg, struct slot *s, struct result *r)
 	} else {
 		set_result(r, OUT_FAIL, s->verdict + (strncmp(s->verdict, "fail ", 5) ? 0 : 5), secs);
 	}
+	return 1;
 }
 
 /* TAP descriptions are one line and must not contain '#' (it starts a directive). */
@@ -287,10 +294,13 @@ static void run_all(const struct config *cfg, const struct manifest *m, struct r
 		struct pollfd pfd[MAX_JOBS];
 		double t_now = now(), wait_s = 1.0;
 		for (int i = 0; i < active; i++) {
+			/* A closed pipe (fd -1) is ignored by poll; its child is being reaped. */
 			pfd[i] = (struct pollfd){ .fd = slots[i].fd, .events = POLLIN };
 			double left = slots[i].start + cfg->timeout_s - t_now;
 			if (!slots[i].timed_out && left < wait_s)
 				wait_s = left > 0 ? left : 0;
+			if (slots[i].fd < 0 && wait_s > 0.005)
+				wait_s = 0.005;
 		}
 		if (poll(pfd, (nfds_t)active, (int)(wait_s * 1000) + 1) < 0 && errno != EINTR) {
 			perror("poll");
@@ -303,9 +313,12 @@ static void run_all(const struct config *cfg, const struct manifest *m, struct r
 				s->timed_out = 1;
 				kill(-s->pid, SIGKILL);
 			}
-			if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) || !drain(s))
+			if (s->fd >= 0 && (pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) && drain(s)) {
+				close(s->fd);
+				s->fd = -1;
+			}
+			if (s->fd >= 0 || !finish(cfg, s, &res[s->test]))
 				continue;
-			finish(cfg, s, &res[s->test]);
 			slots[i] = slots[--active];
 			pfd[i] = pfd[active];
 			i--;
