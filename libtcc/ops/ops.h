@@ -77,6 +77,7 @@ extern const op_def ops_misc[];
 extern const op_def ops_resize[];
 extern const op_def ops_extra[];
 extern const op_def ops_quant_signal[];
+extern const op_def ops_rnn[];
 
 #define OPS_END { .name = NULL }
 
