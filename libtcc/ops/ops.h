@@ -78,6 +78,7 @@ extern const op_def ops_resize[];
 extern const op_def ops_extra[];
 extern const op_def ops_quant_signal[];
 extern const op_def ops_rnn[];
+extern const op_def ops_qlinear[];
 
 #define OPS_END { .name = NULL }
 
