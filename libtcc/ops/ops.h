@@ -79,6 +79,7 @@ extern const op_def ops_extra[];
 extern const op_def ops_quant_signal[];
 extern const op_def ops_rnn[];
 extern const op_def ops_qlinear[];
+extern const op_def ops_select[];
 
 #define OPS_END { .name = NULL }
 
