@@ -40,6 +40,12 @@ static struct dma_fence *tcc_cpu_run_job(struct drm_sched_job *sched_job)
 	job->hw = hw;
 
 	spin_lock(&qdev->cpu_lock);
+	/* Its queue's ready jobs were cancelled already: this one would be missed. */
+	if (READ_ONCE(job->queue->destroyed)) {
+		spin_unlock(&qdev->cpu_lock);
+		tcc_job_signal_hw(job, hw, -ESRCH);
+		return dma_fence_get(&hw->base);
+	}
 	list_add_tail(&job->cpu_link, &qdev->cpu_ready);
 	spin_unlock(&qdev->cpu_lock);
 	wake_up_interruptible(&qdev->cpu_wait);
@@ -287,6 +293,7 @@ void tcc_exec_detach(struct tcc_qfile *qf)
 	struct tcc_executor *exec;
 	struct tcc_job *job, *tmp;
 	unsigned long flags;
+	LIST_HEAD(cancelled);
 	LIST_HEAD(failed);
 
 	spin_lock(&qdev->cpu_lock);
@@ -300,6 +307,11 @@ void tcc_exec_detach(struct tcc_qfile *qf)
 	list_for_each_entry_safe(job, tmp, &exec->running, cpu_link) {
 		job->exec = NULL;
 		job->handed = false;
+		/* Nobody cancels a destroyed queue's ready jobs any more: fail it now. */
+		if (READ_ONCE(job->queue->destroyed)) {
+			list_move_tail(&job->cpu_link, &cancelled);
+			continue;
+		}
 		if (++job->retries > tcc_exec_retries) {
 			list_move_tail(&job->cpu_link, &failed);
 			continue;
@@ -316,6 +328,10 @@ void tcc_exec_detach(struct tcc_qfile *qf)
 	list_for_each_entry_safe(job, tmp, &failed, cpu_link) {
 		list_del_init(&job->cpu_link);
 		tcc_job_signal_hw(job, job->hw, -EIO);
+	}
+	list_for_each_entry_safe(job, tmp, &cancelled, cpu_link) {
+		list_del_init(&job->cpu_link);
+		tcc_job_signal_hw(job, job->hw, -ESRCH);
 	}
 	kfree(exec);
 }

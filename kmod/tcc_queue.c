@@ -156,25 +156,35 @@ err_free:
 }
 
 /*
- * Cancels what has not reached an engine (drm_sched fails those jobs with
- * -ESRCH), lets running jobs finish, and drops the file's reference.
+ * First half of a teardown: no more submits, out of the id table, and the
+ * CPU jobs no executor took yet fail with -ESRCH (tcc_cpu_run_job() fails
+ * the ones drm_sched hands over later).  Never sleeps on a fence.
  * Return: false if someone else destroyed it first.
  */
-static bool tcc_queue_teardown(struct tcc_qdev *qdev, struct tcc_queue *q)
+static bool tcc_queue_cancel(struct tcc_qdev *qdev, struct tcc_queue *q)
 {
 	mutex_lock(&q->submit_lock);
 	if (q->destroyed) {
 		mutex_unlock(&q->submit_lock);
 		return false;
 	}
-	q->destroyed = true;
+	WRITE_ONCE(q->destroyed, true);
 	mutex_unlock(&q->submit_lock);
 	xa_erase(&qdev->queues, q->id);
-	drm_sched_entity_fini(&q->entity);
 	if (q->engine == DRM_TCC_ENGINE_CPU)
 		tcc_exec_cancel_queue(qdev, q);
-	tcc_queue_put(q);
 	return true;
+}
+
+/*
+ * Second half: drm_sched fails the jobs still in the entity with -ESRCH,
+ * but waits (uninterruptibly) for the in-fences of those it has not looked
+ * at; running jobs finish.  Drops the file's reference.
+ */
+static void tcc_queue_finish(struct tcc_queue *q)
+{
+	drm_sched_entity_fini(&q->entity);
+	tcc_queue_put(q);
 }
 
 /**
@@ -197,7 +207,11 @@ int tcc_queue_destroy_ioctl(struct drm_device *drm, void *data, struct drm_file 
 	q = tcc_queue_lookup(tcc_qfile(file), args->queue_id);
 	if (!q)
 		return -ENOENT;
-	ret = tcc_queue_teardown(qdev, q) ? 0 : -ENOENT;
+	ret = -ENOENT;
+	if (tcc_queue_cancel(qdev, q)) {
+		tcc_queue_finish(q);
+		ret = 0;
+	}
 	tcc_queue_put(q);
 	return ret;
 }
@@ -499,15 +513,20 @@ int tcc_queue_open(struct tcc_file *tfile)
  * @tfile: its tcc state
  *
  * Cancels its queues' jobs that have not reached an engine, and if it was an
- * executor, hands its jobs to another one.  BOs stay referenced by the jobs
- * until the engines are done with them.
+ * executor, hands its jobs to another one (or cancels them when their queue
+ * is gone).  BOs stay referenced by the jobs
+ * until the engines are done with them.  Every queue is cancelled before
+ * any is finished: a job of one queue may wait for a job of another one,
+ * and drm_sched's kill path would wait for it forever if that one were
+ * still waiting for an executor.
  */
 void tcc_queue_postclose(struct tcc_file *tfile)
 {
 	struct tcc_qfile *qf = tfile->queue_priv;
+	struct tcc_queue *q, *tmp;
 	struct tcc_qdev *qdev;
-	struct tcc_queue *q;
 	unsigned long id;
+	LIST_HEAD(closing);
 
 	if (!qf)
 		return;
@@ -526,10 +545,18 @@ void tcc_queue_postclose(struct tcc_file *tfile)
 		xa_unlock(&qdev->queues);
 		if (!mine)
 			break;
-		tcc_queue_teardown(qdev, mine);
-		tcc_queue_put(mine);
+		if (tcc_queue_cancel(qdev, mine))
+			list_add_tail(&mine->closing, &closing);
+		else
+			tcc_queue_put(mine);
 	}
+	/* Before waiting too: the jobs this file fetched as an executor never finish otherwise. */
 	tcc_exec_detach(qf);
+	list_for_each_entry_safe(q, tmp, &closing, closing) {
+		list_del(&q->closing);
+		tcc_queue_finish(q);
+		tcc_queue_put(q);	/* the lookup's */
+	}
 	tfile->queue_priv = NULL;
 	kfree(qf);
 }

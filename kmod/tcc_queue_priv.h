@@ -74,7 +74,9 @@ struct tcc_job_result {
  * @uid: creator's effective uid (only executors of that uid see its jobs)
  * @entity: drm_sched entity (one per queue)
  * @submit_lock: serialises arm + push (drm_sched needs it per entity) and destroy
- * @destroyed: no more submits
+ * @destroyed: no more submits, no more jobs handed to an engine (written
+ *             under @submit_lock, read under &tcc_qdev.cpu_lock too)
+ * @closing: entry in a closing file's list of queues being torn down
  * @lock: counters, results, latencies (irq-safe: completion callbacks)
  * @next_seq: sequence number of the next job
  * @submitted: jobs accepted
@@ -98,6 +100,7 @@ struct tcc_queue {
 	struct drm_sched_entity entity;
 	struct mutex submit_lock;
 	bool destroyed;
+	struct list_head closing;
 
 	spinlock_t lock;
 	u32 next_seq;
