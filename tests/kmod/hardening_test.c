@@ -8,7 +8,10 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sys/mman.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <linux/sync_file.h>
 #include <linux/userfaultfd.h>
 
@@ -215,6 +218,177 @@ TEST(exec_complete_cannot_race_a_fetch_still_copying_the_job_out)
 	close(uffd);
 	munmap(area, page);
 	close(exec);
+	close(client);
+}
+
+/* A sync_file's state: 1 signalled OK, < 0 signalled with that error, 0 pending. */
+static int fence_status(int fence_fd)
+{
+	struct sync_file_info info = { 0 };
+
+	if (ioctl(fence_fd, SYNC_IOC_FILE_INFO, &info))
+		return -1000;
+	return info.status;
+}
+
+static int fence_wait(int fence_fd, int ms)
+{
+	struct pollfd p = { .fd = fence_fd, .events = POLLIN };
+
+	return poll(&p, 1, ms);
+}
+
+/* One NOP job on @queue using @bo; in-fence @in (a sync_file) if >= 0; returns its fence fd. */
+static int submit_nop(int fd, uint32_t queue, uint32_t bo, int in, uint64_t *job_id)
+{
+	struct drm_tcc_cmd nop = { .op = DRM_TCC_CMD_NOP };
+	uint32_t in32 = (uint32_t)in;
+	struct drm_tcc_submit s = {
+		.queue_id = queue,
+		.flags = DRM_TCC_SUBMIT_FENCE_FD_OUT | DRM_TCC_SUBMIT_FENCE_FD_IN,
+		.cmds = (uintptr_t)&nop, .ncmds = 1, .bo_handles = (uintptr_t)&bo, .nbos = 1,
+		.in_fences = (uintptr_t)&in32, .nin_fences = in >= 0,
+	};
+	int rc = xioctl(fd, DRM_IOCTL_TCC_SUBMIT, &s);
+
+	if (rc)
+		return rc;
+	if (job_id)
+		*job_id = s.job_id;
+	return s.out_fence_fd;
+}
+
+/* Waits up to @secs for @pid; on a timeout prints its kernel stack and returns -1. */
+static int wait_or_dump(pid_t pid, int secs, int *status)
+{
+	char path[64], line[256];
+	FILE *f;
+
+	for (int i = 0; i < secs * 10; i++) {
+		if (waitpid(pid, status, WNOHANG) == pid)
+			return 0;
+		usleep(100 * 1000);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/stack", pid);
+	f = fopen(path, "re");
+	while (f && fgets(line, sizeof(line), f))
+		printf("# stuck: %s", line);
+	if (f)
+		fclose(f);
+	return -1;
+}
+
+/*
+ * Closing a file cancels its queues' jobs.  drm_sched (Debian's 6.1) kills
+ * a queued job only after waiting, uninterruptibly, for the in-fences it
+ * has not looked at yet: a job on one
+ * queue waiting for a CPU job of another queue of the same file, which no
+ * executor will ever take, used to make close() sleep forever in D state
+ * (unkillable, and tcc.ko could not be unloaded).  Every queue of the file
+ * must be cancelled before any of them is waited for.
+ */
+TEST(close_cancels_a_job_waiting_on_another_queue_of_the_same_file)
+{
+	int fences[2] = { -1, -1 }, report[2], status = 0;
+	uint64_t bo0 = tcc_sysfs_u64("bo_count");
+	pid_t child;
+
+	ASSERT_EQ(0, pipe(report));
+	child = fork();
+	ASSERT_GE(child, 0);
+	if (child == 0) {
+		int fd = tcc_test_open(), cpu_fence, sim_fence;
+		uint32_t sim_q, cpu_q, bo;
+
+		/* The SIM queue gets the lower id: torn down first in id order. */
+		if (fd < 0 || queue_create(fd, SIM, &sim_q) || queue_create(fd, CPU, &cpu_q) ||
+		    tcc_bo_create(fd, 4096, 0, &bo))
+			_exit(2);
+		/*
+		 * Two SIM jobs behind it: the scheduler parks the first on the
+		 * entity's current dependency; the second's fences are still
+		 * to be looked at, which is what the kill path waits for.
+		 */
+		cpu_fence = submit_nop(fd, cpu_q, bo, -1, NULL);
+		sim_fence = submit_nop(fd, sim_q, bo, cpu_fence, NULL);
+		if (cpu_fence < 0 || sim_fence < 0 || submit_nop(fd, sim_q, bo, cpu_fence, NULL) < 0)
+			_exit(3);
+		usleep(100 * 1000);
+		/* Hand the fences to the parent, then close with both jobs pending. */
+		if (write(report[1], &cpu_fence, sizeof(int)) != sizeof(int))
+			_exit(4);
+		close(fd);
+		_exit(0);
+	}
+	close(report[1]);
+	ASSERT_EQ(sizeof(int), read(report[0], &fences[0], sizeof(int)));
+	close(report[0]);
+	ASSERT_EQ(0, wait_or_dump(child, 10, &status)) {
+		kill(child, SIGKILL);
+		TH_LOG("close() of the file did not return in 10 s");
+	}
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(bo0, tcc_sysfs_u64("bo_count"));
+}
+
+/*
+ * A job an executor had fetched goes back to the ready list when the
+ * executor dies, for another one to run.  If its queue was destroyed
+ * meanwhile, nobody cancels the ready list for that queue any more: the
+ * job (and its BOs) used to stay there until module unload.  It is
+ * cancelled instead.
+ */
+TEST(job_of_a_destroyed_queue_is_cancelled_when_its_executor_dies)
+{
+	static struct drm_tcc_cmd cmds[DRM_TCC_MAX_CMDS];
+	static struct drm_tcc_exec_bo bos[DRM_TCC_MAX_BOS];
+	struct drm_tcc_queue_destroy d = { 0 };
+	uint64_t bo0 = tcc_sysfs_u64("bo_count"), job_id, fetched = 0;
+	int client = tcc_test_open(), fence, report[2];
+	uint32_t q, bo;
+	pid_t exec;
+
+	ASSERT_GE(client, 0);
+	ASSERT_EQ(0, pipe(report));
+	exec = fork();
+	ASSERT_GE(exec, 0);
+	if (exec == 0) {
+		struct drm_tcc_exec_attach at = { .engine = CPU };
+		struct drm_tcc_exec_fetch fe = { .cmds = (uintptr_t)cmds, .bos = (uintptr_t)bos };
+		int fd = tcc_test_open();
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (fd < 0 || xioctl(fd, DRM_IOCTL_TCC_EXEC_ATTACH, &at))
+			_exit(2);
+		while (xioctl(fd, DRM_IOCTL_TCC_EXEC_FETCH, &fe) == -EAGAIN)
+			;
+		/* Holds the job without completing it until killed. */
+		if (write(report[1], &fe.job_id, sizeof(fe.job_id)) != sizeof(fe.job_id))
+			_exit(3);
+		for (;;)
+			pause();
+	}
+	close(report[1]);
+	ASSERT_EQ(0, queue_create(client, CPU, &q));
+	ASSERT_EQ(0, tcc_bo_create(client, 4096, 0, &bo));
+	fence = submit_nop(client, q, bo, -1, &job_id);
+	ASSERT_GE(fence, 0);
+	ASSERT_EQ(sizeof(fetched), read(report[0], &fetched, sizeof(fetched)));
+	close(report[0]);
+	ASSERT_EQ(job_id, fetched);
+
+	d.queue_id = q;
+	ASSERT_EQ(0, xioctl(client, DRM_IOCTL_TCC_QUEUE_DESTROY, &d));
+	EXPECT_EQ(0, fence_status(fence)) TH_LOG("a fetched job runs on after its queue is destroyed");
+	kill(exec, SIGKILL);
+	waitpid(exec, NULL, 0);
+
+	EXPECT_EQ(1, fence_wait(fence, 5000)) TH_LOG("the job was never finished after its executor died");
+	EXPECT_EQ(-ESRCH, fence_status(fence));
+	close(fence);
+	ASSERT_EQ(0, tcc_gem_close(client, bo));
+	EXPECT_EQ(bo0, tcc_sysfs_u64("bo_count"));
 	close(client);
 }
 
