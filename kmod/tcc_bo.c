@@ -7,12 +7,15 @@
  * TCC_BO_INFO, the max_pinned_mb charge and the per-device BO list that the
  * sysfs counters (and the leak check of the test suite) read.
  */
+#include <linux/dma-buf.h>
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/overflow.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <drm/drm_gem.h>
 #include <drm/drm_gem_shmem_helper.h>
+#include <drm/drm_prime.h>
 #include <uapi/drm/tcc_drm.h>
 
 #include "tcc_drv.h"
@@ -130,6 +133,36 @@ struct drm_gem_object *tcc_gem_prime_import_sg_table(struct drm_device *drm,
 	if (!IS_ERR(obj))
 		tcc_bo_track(to_tcc_device(drm), to_tcc_bo(obj));
 	return obj;
+}
+
+/**
+ * tcc_gem_prime_import() - &drm_driver.gem_prime_import
+ * @drm: the DRM device
+ * @dma_buf: the dma-buf to import
+ *
+ * drm_gem_prime_import() with one more check.  The PRIME core keeps one
+ * dma-buf per GEM object and forgets it when the object's last handle goes,
+ * assuming that only importing that dma-buf makes a handle again.  A CPU
+ * executor is handed new handles of a job's BOs (tcc_exec.c), so it can
+ * export a BO whose first dma-buf is still alive as a second one; importing
+ * the first would then trip the core's WARN_ON(obj->dma_buf != dma_buf) and
+ * leave the BO with two dma-bufs.  That import is refused.  Our exports are
+ * recognised by their owner (drm_gem_prime_export() sets the driver's
+ * module); &drm_device.object_name_lock, held by the caller, protects
+ * &drm_gem_object.dma_buf.
+ *
+ * Return: the GEM object (a new reference) or an ERR_PTR: -EBUSY for a
+ * dma-buf of ours that its BO no longer uses.
+ */
+struct drm_gem_object *tcc_gem_prime_import(struct drm_device *drm, struct dma_buf *dma_buf)
+{
+	struct drm_gem_object *obj = dma_buf->priv;
+
+	lockdep_assert_held(&drm->object_name_lock);
+	if (dma_buf->owner == THIS_MODULE && obj && obj->dev == drm && obj->dma_buf &&
+	    obj->dma_buf != dma_buf)
+		return ERR_PTR(-EBUSY);
+	return drm_gem_prime_import(drm, dma_buf);
 }
 
 /* Page-aligned size of a create request, or a negative errno. */

@@ -118,6 +118,7 @@ static const struct drm_driver tcc_drm_driver = {
 	/* PRIME through the DRM core; foreign dma-bufs become shmem objects. */
 	.prime_handle_to_fd = drm_gem_prime_handle_to_fd,
 	.prime_fd_to_handle = drm_gem_prime_fd_to_handle,
+	.gem_prime_import = tcc_gem_prime_import,
 	.gem_prime_import_sg_table = tcc_gem_prime_import_sg_table,
 	.gem_prime_mmap = drm_gem_prime_mmap,
 

@@ -24,6 +24,7 @@
 #include <drm/drm_file.h>
 #include <drm/drm_gem_shmem_helper.h>
 
+struct dma_buf;
 struct dma_buf_attachment;
 struct platform_device;
 struct sg_table;
@@ -118,6 +119,7 @@ extern unsigned int tcc_max_pinned_mb;
 
 /* tcc_bo.c */
 struct drm_gem_object *tcc_gem_create_object(struct drm_device *drm, size_t size);
+struct drm_gem_object *tcc_gem_prime_import(struct drm_device *drm, struct dma_buf *dma_buf);
 struct drm_gem_object *tcc_gem_prime_import_sg_table(struct drm_device *drm,
 						     struct dma_buf_attachment *attach,
 						     struct sg_table *sgt);

@@ -17,6 +17,9 @@
  * Each section below is owned by the file named in its header; only add to
  * your own section.  Buffers are closed with DRM_IOCTL_GEM_CLOSE and shared
  * with the standard PRIME ioctls (DRM_IOCTL_PRIME_HANDLE_TO_FD/FD_TO_HANDLE).
+ * FD_TO_HANDLE says -EBUSY for a dma-buf of a BO that has since been
+ * exported as another dma-buf (possible once all its handles were closed and
+ * a CPU executor was handed it): a BO has one dma-buf at a time.
  * Documentation/uapi.md describes the semantics.
  */
 #ifndef _UAPI_TCC_DRM_H_
