@@ -20,8 +20,11 @@
 #include "kselftest_harness.h"
 #include "tcc_test_util.h"
 
-#define FUZZ_ROUNDS	4
-#define FUZZ_STEPS	5000
+#ifndef FUZZ_SEED
+#define FUZZ_SEED	0x7cc0ffee
+#endif
+#define FUZZ_ROUNDS	8
+#define FUZZ_STEPS	12000
 #define POOL		32
 #define NFILES		2
 #define MIB		(1ull << 20)
@@ -687,7 +690,7 @@ FIXTURE_TEARDOWN(fuzz)
 TEST_F_TIMEOUT(fuzz, random_ioctls_on_every_tcc_ioctl_leave_the_device_working_and_clean, 90)
 {
 	const char *seed_env = getenv("TCC_FUZZ_SEED"), *steps_env = getenv("TCC_FUZZ_STEPS");
-	uint64_t seed = seed_env ? strtoull(seed_env, NULL, 0) : 0x7cc0ffee;
+	uint64_t seed = seed_env ? strtoull(seed_env, NULL, 0) : FUZZ_SEED;
 	int steps = steps_env ? atoi(steps_env) : FUZZ_STEPS;
 	uint64_t bo0 = tcc_sysfs_u64("bo_count"), pinned0 = tcc_sysfs_u64("pinned_bytes");
 	uint64_t weights0 = tcc_sysfs_u64("weights/count");

@@ -392,4 +392,60 @@ TEST(job_of_a_destroyed_queue_is_cancelled_when_its_executor_dies)
 	close(client);
 }
 
+/*
+ * PRIME keeps one dma-buf per GEM object: once every handle of a BO is
+ * closed, the core forgets the dma-buf it exported (which lives on in its
+ * fds), and only importing that dma-buf gives a handle again.  FETCH breaks
+ * that rule: it creates a handle for the executor, who can export the BO as
+ * a second dma-buf.  Importing the first one then hit the core's
+ * WARN_ON(obj->dma_buf != dma_buf) in drm_gem_prime_fd_to_handle() (a panic
+ * with panic_on_warn; found by the fuzzer).  That import is refused.
+ */
+TEST(import_of_a_stale_dma_buf_after_an_executor_exported_the_bo_again)
+{
+	static struct drm_tcc_cmd cmds[DRM_TCC_MAX_CMDS];
+	static struct drm_tcc_exec_bo bos[DRM_TCC_MAX_BOS];
+	struct drm_tcc_exec_attach at = { .engine = CPU };
+	struct drm_tcc_exec_fetch fe = { .cmds = (uintptr_t)cmds, .bos = (uintptr_t)bos };
+	struct drm_tcc_exec_complete done = { 0 };
+	struct drm_prime_handle first = { .flags = DRM_CLOEXEC }, second = { .flags = DRM_CLOEXEC };
+	struct drm_prime_handle imp = { 0 };
+	int client = tcc_test_open(), exec = tcc_test_open(), fence;
+	uint64_t job_id;
+	uint32_t q, bo;
+
+	ASSERT_GE(client, 0);
+	ASSERT_GE(exec, 0);
+	ASSERT_EQ(0, xioctl(exec, DRM_IOCTL_TCC_EXEC_ATTACH, &at));
+	ASSERT_EQ(0, queue_create(client, CPU, &q));
+	ASSERT_EQ(0, tcc_bo_create(client, 4096, 0, &bo));
+	first.handle = bo;
+	ASSERT_EQ(0, xioctl(client, DRM_IOCTL_PRIME_HANDLE_TO_FD, &first));
+	fence = submit_nop(client, q, bo, -1, &job_id);
+	ASSERT_GE(fence, 0);
+	/* The client lets go of its handle: the job and the dma-buf keep the BO. */
+	ASSERT_EQ(0, tcc_gem_close(client, bo));
+
+	while (xioctl(exec, DRM_IOCTL_TCC_EXEC_FETCH, &fe) == -EAGAIN)
+		;
+	ASSERT_EQ(job_id, fe.job_id);
+	second.handle = bos[0].handle;
+	ASSERT_EQ(0, xioctl(exec, DRM_IOCTL_PRIME_HANDLE_TO_FD, &second));
+
+	/* The first dma-buf still works as memory, but no longer names the BO. */
+	imp.fd = first.fd;
+	EXPECT_EQ(-EBUSY, xioctl(client, DRM_IOCTL_PRIME_FD_TO_HANDLE, &imp));
+	imp.fd = second.fd;
+	EXPECT_EQ(0, xioctl(client, DRM_IOCTL_PRIME_FD_TO_HANDLE, &imp));
+
+	done.job_id = fe.job_id;
+	EXPECT_EQ(0, xioctl(exec, DRM_IOCTL_TCC_EXEC_COMPLETE, &done));
+	EXPECT_EQ(1, fence_wait(fence, 5000));
+	close(fence);
+	close(first.fd);
+	close(second.fd);
+	close(exec);
+	close(client);
+}
+
 TEST_HARNESS_MAIN
