@@ -231,7 +231,11 @@ tcc_status model_execute(tcc_model *m, const tcc_tensor *inputs, int n_inputs, t
 tcc_status tcc_model_run(tcc_model *m, const tcc_tensor *inputs, int n_inputs, tcc_tensor *outputs,
 			 int n_outputs)
 {
+	tcc_model *r;
+	tcc_status st;
+
 	if (!m)
 		return tcc_set_error(TCC_ERR_INVALID_ARG, "tcc_model_run: model is NULL");
-	return model_execute(m, inputs, n_inputs, outputs, n_outputs);
+	st = model_specialized(m, inputs, n_inputs, &r);
+	return st ? st : model_execute(r, inputs, n_inputs, outputs, n_outputs);
 }

@@ -13,7 +13,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static tcc_status load_graph(tcc_model **out, ir_graph *g, const tcc_options *opts)
+static bool has_symbolic_inputs(const ir_graph *g)
+{
+	for (int k = 0; k < g->n_inputs; k++)
+		if (!g->tensors[g->inputs[k]].shape_known)
+			return true;
+	return false;
+}
+
+tcc_status model_from_graph(tcc_model **out, ir_graph *g, const tcc_options *opts, const void *src,
+			    size_t len, const char *base_dir)
 {
 	tcc_model *m = calloc(1, sizeof(*m));
 	tcc_status st;
@@ -31,10 +40,28 @@ static tcc_status load_graph(tcc_model **out, ir_graph *g, const tcc_options *op
 		tcc_model_free(m);
 		return tcc_set_error(TCC_ERR_INVALID_ARG, "options: threads and opt_level must be >= 0");
 	}
+	if (m->opts.cache_dir) {	/* the caller's string need not outlive the call */
+		m->cache_dir = strdup(m->opts.cache_dir);
+		m->opts.cache_dir = m->cache_dir;
+		if (!m->cache_dir) {
+			tcc_model_free(m);
+			return tcc_set_error(TCC_ERR_NO_MEMORY, "model");
+		}
+	}
 	st = model_compile(m);
 	if (st) {
 		tcc_model_free(m);
 		return st;
+	}
+	if (src && m->opts.opt_level >= 1 && has_symbolic_inputs(g) && g->n_inputs <= TCC_SPEC_MAX_INPUTS) {
+		m->spec_src = malloc(len);
+		m->spec_dir = base_dir ? strdup(base_dir) : NULL;
+		if (!m->spec_src || (base_dir && !m->spec_dir)) {
+			tcc_model_free(m);
+			return tcc_set_error(TCC_ERR_NO_MEMORY, "model bytes for specialisation");
+		}
+		memcpy(m->spec_src, src, len);
+		m->spec_len = len;
 	}
 	*out = m;
 	return TCC_OK;
@@ -50,7 +77,7 @@ tcc_status tcc_model_load_buffer(tcc_model **out, const void *data, size_t size,
 		return tcc_set_error(TCC_ERR_INVALID_ARG, "tcc_model_load_buffer: out is NULL");
 	*out = NULL;
 	st = onnx_load(data, size, NULL, &g);
-	return st ? st : load_graph(out, g, opts);
+	return st ? st : model_from_graph(out, g, opts, data, size, NULL);
 }
 
 tcc_status tcc_model_load(tcc_model **out, const char *path, const tcc_options *opts)
@@ -86,18 +113,25 @@ tcc_status tcc_model_load(tcc_model **out, const char *path, const tcc_options *
 		munmap(map, (size_t)sb.st_size);
 		return tcc_set_error(TCC_ERR_NO_MEMORY, "path");
 	}
-	st = onnx_load(map, (size_t)sb.st_size, dirname(dir), &g);
+	const char *base = dirname(dir);	/* points into dir, or at a static "." */
+
+	st = onnx_load(map, (size_t)sb.st_size, base, &g);
+	if (st == TCC_OK)
+		st = model_from_graph(out, g, opts, map, (size_t)sb.st_size, base);
 	munmap(map, (size_t)sb.st_size);
 	free(dir);
-	if (st)
-		return st;
-	return load_graph(out, g, opts);
+	return st;
 }
 
 void tcc_model_free(tcc_model *m)
 {
 	if (!m)
 		return;
+	for (int i = 0; i < TCC_SPEC_SLOTS; i++)
+		tcc_model_free(m->spec[i].m);
+	free(m->spec_src);
+	free(m->spec_dir);
+	free(m->cache_dir);
 	ir_graph_free(m->g);
 	free(m->arena);
 	free(m->rt);

@@ -8,6 +8,9 @@
 #include "ops/ops.h"
 #include "passes/passes.h"
 
+#define TCC_SPEC_MAX_INPUTS 16
+#define TCC_SPEC_SLOTS 2
+
 struct tcc_model {
 	ir_graph *g;
 	op_env env;
@@ -20,7 +23,28 @@ struct tcc_model {
 	bool *owned;		/* rt[i].data was malloc'd during this run */
 	tcc_tensor_info *in_info, *out_info;
 	double compile_ms;
+	char *cache_dir;	/* owned copy of opts.cache_dir */
+	/*
+	 * Models with symbolic input dims keep their bytes and compile a
+	 * static specialisation for the concrete shapes they are run with
+	 * (the two most recent are kept), so they get oneDNN and fusion too.
+	 */
+	void *spec_src;
+	size_t spec_len;
+	char *spec_dir;
+	struct model_spec {
+		tcc_model *m;
+		int64_t dims[TCC_SPEC_MAX_INPUTS][TCC_MAX_RANK];
+		unsigned long used;
+	} spec[TCC_SPEC_SLOTS];
+	unsigned long spec_clock;
 };
+
+/* Wraps a loaded graph into a compiled model (takes @g); keeps @src for specialisation. */
+tcc_status model_from_graph(tcc_model **out, ir_graph *g, const tcc_options *opts, const void *src,
+			    size_t len, const char *base_dir);
+/* The model to run these inputs on: @m itself or its specialisation for their shapes. */
+tcc_status model_specialized(tcc_model *m, const tcc_tensor *inputs, int n_inputs, tcc_model **out);
 
 /* Runs the pass pipeline on m->g and prepares the executor. */
 tcc_status model_compile(tcc_model *m);

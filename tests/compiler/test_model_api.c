@@ -193,6 +193,12 @@ static void symbolic_batch_takes_any_size(void **state)
 		for (int i = 0; i < n * 4; i++)
 			assert_float_equal(y[i], x[i] > 0 ? 2 * x[i] : 0, 0);
 	}
+	/* each shape got a static specialisation: no run-time inference left in it */
+	for (int i = 0; i < TCC_SPEC_SLOTS; i++) {
+		assert_non_null(m->spec[i].m);
+		assert_int_equal(m->spec[i].m->stats.dynamic_nodes, 0);
+	}
+	assert_true(m->spec[0].m->spec_src == NULL);
 	tcc_model_free(m);
 }
 
