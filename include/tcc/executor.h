@@ -101,7 +101,11 @@ typedef struct tcc_model_job {
  */
 tcc_status tcc_model_executor_run(const tcc_executor_model *models, uint32_t nmodels,
 				  const tcc_model_executor_opts *opts);
-/* Ends every tcc_model_executor_run() of this process (within a second). */
+/*
+ * Ends every tcc_model_executor_run() of this process that is running now
+ * (within a second: a worker finishes the job it is on).  A run that starts
+ * afterwards is not affected.
+ */
 void tcc_model_executor_stop(void);
 
 /*
