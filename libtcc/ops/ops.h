@@ -80,6 +80,7 @@ extern const op_def ops_quant_signal[];
 extern const op_def ops_rnn[];
 extern const op_def ops_qlinear[];
 extern const op_def ops_select[];
+extern const op_def ops_gridsample[];
 
 #define OPS_END { .name = NULL }
 

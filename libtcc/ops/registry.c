@@ -10,7 +10,7 @@
 #include <string.h>
 
 static const op_def *const tables[] = {
-	ops_elementwise_binary, ops_elementwise_unary, ops_reduce, ops_shape, ops_nn, ops_conv, ops_linalg, ops_misc, ops_resize, ops_extra, ops_quant_signal, ops_rnn, ops_qlinear, ops_select,
+	ops_elementwise_binary, ops_elementwise_unary, ops_reduce, ops_shape, ops_nn, ops_conv, ops_linalg, ops_misc, ops_resize, ops_extra, ops_quant_signal, ops_rnn, ops_qlinear, ops_select, ops_gridsample,
 };
 
 const op_def *op_find(const char *op_type)
