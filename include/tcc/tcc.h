@@ -8,6 +8,7 @@
 #include <tcc/model.h>
 #include <tcc/weights.h>
 #include <tcc/queue.h>
+#include <tcc/executor.h>
 #include <tcc/store.h>
 
 #endif
