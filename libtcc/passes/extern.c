@@ -281,6 +281,9 @@ static tcc_status attach(ir_graph *g, int pi, tcc_dnnl_op *op, int src_b, const 
 		 ep && ep->post.n ? " +post-ops" : "");
 	ps->extern_kernels++;
 	ir_graph_recount(g);
+	/* MatMul/Gemm ops are never re-created: drop the graph's weights now, not after every op. */
+	if (kind == EXT_MATMUL)
+		release_weights(g, n, src_b);
 	return TCC_OK;
 }
 

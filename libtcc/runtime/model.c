@@ -114,11 +114,19 @@ tcc_status tcc_model_load(tcc_model **out, const char *path, const tcc_options *
 		return tcc_set_error(TCC_ERR_NO_MEMORY, "path");
 	}
 	const char *base = dirname(dir);	/* points into dir, or at a static "." */
+	void *copy = NULL;
 
 	st = onnx_load(map, (size_t)sb.st_size, base, &g);
-	if (st == TCC_OK)
-		st = model_from_graph(out, g, opts, map, (size_t)sb.st_size, base);
+	/* Unmap before compiling (peak memory): only symbolic models need the bytes again. */
+	if (st == TCC_OK && has_symbolic_inputs(g)) {
+		copy = malloc((size_t)sb.st_size);
+		if (copy)
+			memcpy(copy, map, (size_t)sb.st_size);
+	}
 	munmap(map, (size_t)sb.st_size);
+	if (st == TCC_OK)
+		st = model_from_graph(out, g, opts, copy, copy ? (size_t)sb.st_size : 0, base);
+	free(copy);
 	free(dir);
 	return st;
 }
