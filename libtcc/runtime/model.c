@@ -198,7 +198,15 @@ tcc_status tcc_model_output_info(const tcc_model *m, int index, tcc_tensor_info 
 
 size_t tcc_model_arena_bytes(const tcc_model *m)
 {
-	return m ? m->arena_bytes : 0;
+	const struct model_spec *best = NULL;
+
+	if (!m)
+		return 0;
+	/* A symbolic model reports its most recently used specialisation. */
+	for (int i = 0; i < TCC_SPEC_SLOTS; i++)
+		if (m->spec[i].m && (!best || m->spec[i].used > best->used))
+			best = &m->spec[i];
+	return best ? best->m->arena_bytes : m->arena_bytes;
 }
 
 void tcc_free(void *p)
