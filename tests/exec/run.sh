@@ -19,4 +19,5 @@ for t in "$out"/test_*; do
 	echo "# $t"
 	"$t" || rc=1
 done
+bash tests/exec/cli.sh || rc=1
 exit $rc

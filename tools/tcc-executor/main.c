@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <tcc/executor.h>
 
 static void usage(FILE *to)
@@ -56,14 +57,25 @@ static void log_job(void *arg, uint32_t model_id, int error)
 			error ? "failed: " : "done", error ? strerror(-error) : "");
 }
 
-/* Signals are taken by this thread (sigwait), so the stop runs outside a handler. */
+static atomic_int run_returned;
+
+/*
+ * Signals are taken by this thread (sigwait), so the stop runs outside a
+ * handler.  tcc_model_executor_stop() only ends runs already under way, and
+ * a signal may come just before the run starts: repeat it until it returned.
+ */
 static void *signal_thread(void *arg)
 {
+	const struct timespec tick = { 0, 100 * 1000 * 1000 };
 	sigset_t *set = arg;
 	int sig;
 
-	if (!sigwait(set, &sig))
+	if (sigwait(set, &sig))
+		return NULL;
+	while (!atomic_load(&run_returned)) {
 		tcc_model_executor_stop();
+		nanosleep(&tick, NULL);
+	}
 	return NULL;
 }
 
@@ -148,6 +160,7 @@ int main(int argc, char **argv)
 	fprintf(stderr, "tcc-executor: serving model %lu (%s) on the %s backend, %u worker(s)\n", id,
 		argv[optind], tcc_queue_backend(), eopts.workers);
 	st = tcc_model_executor_run(&em, 1, &eopts);
+	atomic_store(&run_returned, 1);
 	if (st != TCC_OK)
 		fprintf(stderr, "tcc-executor: %s\n", tcc_last_error());
 	else
