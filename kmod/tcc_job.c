@@ -310,7 +310,111 @@ out:
 	return ret;
 }
 
-/* The job's in-fences become drm_sched dependencies. */
+static const char *tcc_dep_fence_timeline_name(struct dma_fence *f)
+{
+	return "tcc-in-fence";
+}
+
+static void tcc_dep_fence_release(struct dma_fence *f)
+{
+	struct tcc_dep_fence *dep = container_of(f, struct tcc_dep_fence, base);
+
+	dma_fence_put(dep->src);
+	dma_fence_free(f);
+}
+
+static const struct dma_fence_ops tcc_dep_fence_ops = {
+	.get_driver_name = tcc_hw_fence_driver_name,
+	.get_timeline_name = tcc_dep_fence_timeline_name,
+	.release = tcc_dep_fence_release,
+};
+
+/* Signals @dep once, with @error if non-zero (any context). */
+static void tcc_dep_fence_signal(struct tcc_dep_fence *dep, int error)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&dep->lock, flags);
+	if (!test_bit(DMA_FENCE_FLAG_SIGNALED_BIT, &dep->base.flags)) {
+		if (error)
+			dma_fence_set_error(&dep->base, error);
+		dma_fence_signal_locked(&dep->base);
+	}
+	spin_unlock_irqrestore(&dep->lock, flags);
+}
+
+static void tcc_dep_fence_cb(struct dma_fence *src, struct dma_fence_cb *cb)
+{
+	struct tcc_dep_fence *dep = container_of(cb, struct tcc_dep_fence, cb);
+
+	tcc_dep_fence_signal(dep, src->error);
+	dma_fence_put(&dep->base);	/* the callback's reference */
+}
+
+/*
+ * A proxy for in-fence @src (whose reference it takes), held by @job and
+ * listed on its queue.  Return: the proxy, or NULL (then @src was put).
+ */
+static struct tcc_dep_fence *tcc_dep_fence_create(struct tcc_job *job, struct dma_fence *src)
+{
+	struct tcc_queue *q = job->queue;
+	struct tcc_dep_fence *dep = kzalloc(sizeof(*dep), GFP_KERNEL);
+	unsigned long flags;
+
+	if (!dep) {
+		dma_fence_put(src);
+		return NULL;
+	}
+	spin_lock_init(&dep->lock);
+	/* A context of its own: proxies signal in any order, drm_sched must not merge them. */
+	dma_fence_init(&dep->base, &tcc_dep_fence_ops, &dep->lock, dma_fence_context_alloc(1), 1);
+	dep->src = src;
+	job->deps[job->ndeps++] = dep;	/* the job's reference */
+	spin_lock_irqsave(&q->lock, flags);
+	list_add_tail(&dep->link, &q->deps);
+	spin_unlock_irqrestore(&q->lock, flags);
+
+	dma_fence_get(&dep->base);	/* the callback's */
+	if (dma_fence_add_callback(src, &dep->cb, tcc_dep_fence_cb))
+		tcc_dep_fence_cb(src, &dep->cb);	/* already signalled */
+	return dep;
+}
+
+/* Drops the job's proxies (its queue is alive: the job holds it). */
+static void tcc_job_put_deps(struct tcc_job *job)
+{
+	struct tcc_queue *q = job->queue;
+	unsigned long flags;
+	u32 i;
+
+	spin_lock_irqsave(&q->lock, flags);
+	for (i = 0; i < job->ndeps; i++)
+		list_del(&job->deps[i]->link);
+	spin_unlock_irqrestore(&q->lock, flags);
+	for (i = 0; i < job->ndeps; i++)
+		dma_fence_put(&job->deps[i]->base);
+	job->ndeps = 0;
+}
+
+/**
+ * tcc_queue_cancel_deps() - stop @q's jobs from waiting for their in-fences
+ * @q: a queue being destroyed; its jobs will be cancelled
+ *
+ * Signals every in-fence proxy of its jobs with -ECANCELED, so that
+ * drm_sched_entity_fini() has nothing to wait for.
+ */
+void tcc_queue_cancel_deps(struct tcc_queue *q)
+{
+	struct tcc_dep_fence *dep;
+	unsigned long flags;
+
+	spin_lock_irqsave(&q->lock, flags);
+	list_for_each_entry(dep, &q->deps, link)
+		tcc_dep_fence_signal(dep, -ECANCELED);
+	spin_unlock_irqrestore(&q->lock, flags);
+}
+
+/* The job's in-fences become drm_sched dependencies, through cancellable proxies. */
 static int tcc_job_add_deps(struct tcc_job *job, struct drm_file *file,
 			    const struct drm_tcc_submit *args)
 {
@@ -334,6 +438,13 @@ static int tcc_job_add_deps(struct tcc_job *job, struct drm_file *file,
 			ret = drm_syncobj_find_fence(file, v, 0, 0, &fence);
 			if (ret)
 				return ret;
+		}
+		if (!dma_fence_is_signaled(fence)) {
+			struct tcc_dep_fence *dep = tcc_dep_fence_create(job, fence);
+
+			if (!dep)
+				return -ENOMEM;
+			fence = dma_fence_get(&dep->base);
 		}
 		ret = drm_sched_job_add_dependency(&job->base, fence);	/* takes the ref */
 		if (ret)
@@ -405,6 +516,7 @@ static void tcc_job_unload(struct tcc_job *job)
 {
 	u32 i;
 
+	tcc_job_put_deps(job);
 	for (i = 0; i < job->nbos; i++) {
 		if (job->sim_bos && job->sim_bos[i].vaddr)
 			drm_gem_shmem_vunmap(to_drm_gem_shmem_obj(job->bos[i]), &job->maps[i]);

@@ -130,6 +130,7 @@ int tcc_queue_create_ioctl(struct drm_device *drm, void *data, struct drm_file *
 	kref_init(&q->ref);
 	mutex_init(&q->submit_lock);
 	spin_lock_init(&q->lock);
+	INIT_LIST_HEAD(&q->deps);
 	q->qdev = qdev;
 	q->owner = tcc_qfile(file);
 	q->engine = args->engine;
@@ -173,13 +174,14 @@ static bool tcc_queue_cancel(struct tcc_qdev *qdev, struct tcc_queue *q)
 	xa_erase(&qdev->queues, q->id);
 	if (q->engine == DRM_TCC_ENGINE_CPU)
 		tcc_exec_cancel_queue(qdev, q);
+	tcc_queue_cancel_deps(q);
 	return true;
 }
 
 /*
- * Second half: drm_sched fails the jobs still in the entity with -ESRCH,
- * but waits (uninterruptibly) for the in-fences of those it has not looked
- * at; running jobs finish.  Drops the file's reference.
+ * Second half: drm_sched fails the jobs still in the entity with -ESRCH
+ * after waiting (uninterruptibly) for their in-fences, which the first
+ * half signalled; running jobs finish.  Drops the file's reference.
  */
 static void tcc_queue_finish(struct tcc_queue *q)
 {

@@ -49,6 +49,27 @@ struct tcc_hw_fence {
 };
 
 /**
+ * struct tcc_dep_fence - a job's view of one in-fence, cancellable by its queue
+ * @base: the fence drm_sched waits on (lock: @lock, own context)
+ * @lock: lock of @base
+ * @src: the in-fence (reference)
+ * @cb: callback on @src that signals @base
+ * @link: entry in &tcc_queue.deps until the job is freed
+ *
+ * drm_sched's kill path waits uninterruptibly for the in-fences of the jobs
+ * it cancels, and an in-fence may never signal (a CPU job nobody fetches,
+ * an executor that is stuck or lives in the closing process).  Jobs wait on
+ * these proxies instead; cancelling the queue signals them (-ECANCELED).
+ */
+struct tcc_dep_fence {
+	struct dma_fence base;
+	spinlock_t lock;
+	struct dma_fence *src;
+	struct dma_fence_cb cb;
+	struct list_head link;
+};
+
+/**
  * struct tcc_job_result - what JOB_STATUS reports about a recent job
  * @job_id: the job
  * @finished: reference on the job's finished fence (its error is the result)
@@ -77,7 +98,8 @@ struct tcc_job_result {
  * @destroyed: no more submits, no more jobs handed to an engine (written
  *             under @submit_lock, read under &tcc_qdev.cpu_lock too)
  * @closing: entry in a closing file's list of queues being torn down
- * @lock: counters, results, latencies (irq-safe: completion callbacks)
+ * @lock: counters, results, latencies, @deps (irq-safe: completion callbacks)
+ * @deps: &struct tcc_dep_fence of its jobs not freed yet
  * @next_seq: sequence number of the next job
  * @submitted: jobs accepted
  * @completed: jobs finished without error
@@ -103,6 +125,7 @@ struct tcc_queue {
 	struct list_head closing;
 
 	spinlock_t lock;
+	struct list_head deps;
 	u32 next_seq;
 	u64 submitted, completed, failed, timedout, requeued;
 	struct tcc_job_result results[TCC_QUEUE_RESULTS];
@@ -149,6 +172,8 @@ struct tcc_executor {
  * @retries: times its executor died with it
  * @cpu_link: entry in &tcc_qdev.cpu_ready or &tcc_executor.running
  * @exec_handles: BO handles in the executor's file while fetched
+ * @deps: its in-fence proxies (references; also on &tcc_queue.deps)
+ * @ndeps: number of @deps
  * @exec: executor that fetched it, or NULL
  * @handed: FETCH has finished handing it to @exec (under &tcc_qdev.cpu_lock);
  *          only then may COMPLETE take it, since FETCH uses the job until then
@@ -169,6 +194,8 @@ struct tcc_job {
 	u32 retries;
 	struct list_head cpu_link;
 	u32 exec_handles[DRM_TCC_MAX_BOS];
+	struct tcc_dep_fence *deps[DRM_TCC_MAX_IN_FENCES];
+	u32 ndeps;
 	struct tcc_executor *exec;
 	bool handed;
 };
@@ -251,6 +278,7 @@ struct tcc_hw_fence *tcc_hw_fence_create(struct tcc_qdev *qdev, u32 engine, stru
 void tcc_sim_irq_handler(void *data);
 void tcc_job_free(struct drm_sched_job *sched_job);
 void tcc_job_signal_hw(struct tcc_job *job, struct tcc_hw_fence *hw, int error);
+void tcc_queue_cancel_deps(struct tcc_queue *q);
 
 /* tcc_exec.c */
 extern const struct drm_sched_backend_ops tcc_cpu_sched_ops;
