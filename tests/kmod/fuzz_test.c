@@ -13,6 +13,7 @@
  */
 #include <poll.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <linux/sync_file.h>
@@ -487,6 +488,30 @@ static void fuzz_unknown(struct fuzz_file *f)
 	fz(f->fd, _IOC(_IOC_READ | _IOC_WRITE, DRM_IOCTL_BASE, nr, 1 + below(sizeof(junk))), junk);
 }
 
+#define SIM_DEBUGFS "/sys/kernel/debug/tcc_sim"
+
+/* The simulated XPU's fault injection: failed, corrupted, slow or hung jobs (reset). */
+static void fuzz_sim_faults(void)
+{
+	static const char *const knobs[] = { "fail_next", "corrupt_next", "hang_next", "delay_ms" };
+	uint32_t k = below(4);
+	char path[128], value[16];
+
+	snprintf(path, sizeof(path), SIM_DEBUGFS "/%s", knobs[k]);
+	snprintf(value, sizeof(value), "%u", k == 3 ? (chance(50) ? 0 : below(3)) : 1);
+	calls++;
+	if (!tcc_write_file(path, value))
+		accepted++;
+}
+
+static void sim_faults_off(void)
+{
+	tcc_write_file(SIM_DEBUGFS "/hang_next", "0");
+	tcc_write_file(SIM_DEBUGFS "/fail_next", "0");
+	tcc_write_file(SIM_DEBUGFS "/corrupt_next", "0");
+	tcc_write_file(SIM_DEBUGFS "/delay_ms", "0");
+}
+
 static void file_open(struct fuzz_file *f)
 {
 	memset(f, 0, sizeof(*f));
@@ -627,6 +652,9 @@ static int fuzz_run(uint64_t seed, int steps)
 			default:
 				if (chance(50)) {
 					fuzz_unknown(f);
+				} else if (chance(1)) {
+					/* Rare: a hang costs a sim_timeout_ms and a reset. */
+					fuzz_sim_faults();
 				} else if (chance(10)) {
 					/* A file goes away mid-work and a new one takes its place. */
 					file_close(f);
@@ -639,6 +667,7 @@ static int fuzz_run(uint64_t seed, int steps)
 		for (int i = 0; i < NFILES; i++)
 			file_close(&files[i]);
 		unload_fuzz_weights();
+		sim_faults_off();
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	printf("# seed 0x%llx: %llu calls, %llu accepted, %.1f s\n", (unsigned long long)seed,
@@ -699,6 +728,8 @@ TEST_F_TIMEOUT(fuzz, random_ioctls_on_every_tcc_ioctl_leave_the_device_working_a
 	pid_t child;
 
 	ASSERT_NE(UINT64_MAX, bo0);
+	if (access(SIM_DEBUGFS, F_OK))
+		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
 	fflush(stdout);
 	child = fork();
 	ASSERT_GE(child, 0);
@@ -716,6 +747,7 @@ TEST_F_TIMEOUT(fuzz, random_ioctls_on_every_tcc_ioctl_leave_the_device_working_a
 		ASSERT_TRUE(0) TH_LOG("fuzzing did not finish in %d s (seed 0x%llx)", FUZZ_DEADLINE_S,
 				      (unsigned long long)seed);
 	}
+	sim_faults_off();
 	ASSERT_TRUE(WIFEXITED(status));
 	ASSERT_EQ(0, WEXITSTATUS(status)) TH_LOG("3: some tcc ioctl was never accepted");
 

@@ -448,4 +448,65 @@ TEST(import_of_a_stale_dma_buf_after_an_executor_exported_the_bo_again)
 	close(client);
 }
 
+/*
+ * QUEUE_DESTROY (and close) cancels the queue's waiting jobs.  Their
+ * in-fence may belong to a job an executor holds and does not finish, here
+ * in the same process: drm_sched's kill path used to wait for that fence
+ * uninterruptibly, so the process slept forever in D state.  The queue's
+ * jobs wait on proxies of their in-fences that destroying it signals.
+ */
+TEST(destroy_does_not_wait_for_an_in_fence_an_executor_holds)
+{
+	int status = 0;
+	pid_t child = fork();
+
+	ASSERT_GE(child, 0);
+	if (child == 0) {
+		static struct drm_tcc_cmd cmds[DRM_TCC_MAX_CMDS];
+		static struct drm_tcc_exec_bo bos[DRM_TCC_MAX_BOS];
+		struct drm_tcc_exec_attach at = { .engine = CPU };
+		struct drm_tcc_exec_fetch fe = { .cmds = (uintptr_t)cmds, .bos = (uintptr_t)bos };
+		struct drm_tcc_exec_complete done = { 0 };
+		struct drm_tcc_queue_destroy d = { 0 };
+		int client = tcc_test_open(), exec = tcc_test_open(), cpu_fence, f1, f2;
+		uint32_t sim_q, cpu_q, bo;
+
+		if (client < 0 || exec < 0 || xioctl(exec, DRM_IOCTL_TCC_EXEC_ATTACH, &at) ||
+		    queue_create(client, SIM, &sim_q) || queue_create(client, CPU, &cpu_q) ||
+		    tcc_bo_create(client, 4096, 0, &bo))
+			_exit(2);
+		cpu_fence = submit_nop(client, cpu_q, bo, -1, NULL);
+		if (cpu_fence < 0)
+			_exit(3);
+		while (xioctl(exec, DRM_IOCTL_TCC_EXEC_FETCH, &fe) == -EAGAIN)
+			;
+		/* Two jobs, so that one is still unexamined by drm_sched when it is killed. */
+		f1 = submit_nop(client, sim_q, bo, cpu_fence, NULL);
+		f2 = submit_nop(client, sim_q, bo, cpu_fence, NULL);
+		if (f1 < 0 || f2 < 0)
+			_exit(4);
+		usleep(100 * 1000);
+		d.queue_id = sim_q;
+		if (xioctl(client, DRM_IOCTL_TCC_QUEUE_DESTROY, &d))
+			_exit(5);
+		if (fence_wait(f1, 5000) != 1 || fence_wait(f2, 5000) != 1 ||
+		    fence_status(f1) != -ESRCH || fence_status(f2) != -ESRCH)
+			_exit(6);
+		/* The executor's job is untouched and finishes normally. */
+		done.job_id = fe.job_id;
+		if (xioctl(exec, DRM_IOCTL_TCC_EXEC_COMPLETE, &done) || fence_wait(cpu_fence, 5000) != 1 ||
+		    fence_status(cpu_fence) != 1)
+			_exit(7);
+		close(client);
+		close(exec);
+		_exit(0);
+	}
+	ASSERT_EQ(0, wait_or_dump(child, 10, &status)) {
+		kill(child, SIGKILL);
+		TH_LOG("QUEUE_DESTROY waited for an executor that cannot finish");
+	}
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
 TEST_HARNESS_MAIN
