@@ -77,7 +77,11 @@ typedef struct tcc_model_executor_opts {
 	 * executor file); 0 = 1.  A model runs on one worker at a time.
 	 */
 	unsigned int workers;
-	/* Called after each job (from the worker), for logs; may be NULL. */
+	/*
+	 * Called after each model job (from the worker), for logs; may be
+	 * NULL.  @error is the job's errno (0 or negative); when non-zero,
+	 * tcc_last_error() of the calling thread says why.
+	 */
 	void (*on_job)(void *arg, uint32_t model_id, int error);
 	void *on_job_arg;
 } tcc_model_executor_opts;

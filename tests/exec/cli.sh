@@ -33,7 +33,7 @@ stops_on() {
 	local rc=$?
 	kill "$watchdog" 2>/dev/null
 	cat "$out"
-	grep -q "stopped after 0 jobs" "$out" && rm -f "$out" && ((rc == 0))
+	grep -q "stopped after 0 model jobs" "$out" && rm -f "$out" && ((rc == 0))
 }
 echo "1..7"
 check "--help prints usage and exits 0" bash -c "$bin --help | grep -q 'usage: tcc-executor MODEL.onnx'"

@@ -53,8 +53,9 @@ static void log_job(void *arg, uint32_t model_id, int error)
 	else
 		atomic_fetch_add(&jobs_done, 1);
 	if (verbose)
-		fprintf(stderr, "tcc-executor: model %u job %s%s\n", model_id,
-			error ? "failed: " : "done", error ? strerror(-error) : "");
+		fprintf(stderr, "tcc-executor: model %u job %s%s%s%s\n", model_id,
+			error ? "failed: " : "done", error ? strerror(-error) : "",
+			error ? ": " : "", error ? tcc_last_error() : "");
 }
 
 static atomic_int run_returned;
@@ -164,7 +165,7 @@ int main(int argc, char **argv)
 	if (st != TCC_OK)
 		fprintf(stderr, "tcc-executor: %s\n", tcc_last_error());
 	else
-		fprintf(stderr, "tcc-executor: stopped after %lu jobs (%lu failed)\n",
+		fprintf(stderr, "tcc-executor: stopped after %lu model jobs (%lu failed)\n",
 			atomic_load(&jobs_done) + atomic_load(&jobs_failed), atomic_load(&jobs_failed));
 	pthread_cancel(sig_thr);
 	pthread_join(sig_thr, NULL);
