@@ -34,6 +34,10 @@ def image(shape=(1, 3, 64, 64)):
     return {"image": torch.randn(*shape)}
 
 
+def image_224():
+    return image((1, 3, 224, 224))
+
+
 def token_ids(batch, seq, vocab=1000):
     return torch.randint(0, vocab, (batch, seq), dtype=torch.int64)
 
@@ -61,6 +65,14 @@ MODELS = {
              "2 pre-LN blocks d48 h4 seq 13 (odd sizes): causal mask (Where), GELU-tanh, tied embedding LM head"),
     "mlp_odd": (lambda: families.MLP((37, 129, 67, 5)), lambda: {"x": torch.randn(3, 37)}, ["logits"], EVAL,
                 "Gemm + GELU with sizes 37-129-67-5, batch 3: no dimension a multiple of a vector width"),
+    # The benchmark's sizes (bench/, issue 4): where blocked layouts, big-GEMM
+    # kernels and thread splits kick in, parity must hold as well.
+    "mlp_bench": (lambda: families.MLP((1024, 4096, 4096, 1024)), lambda: {"x": torch.randn(32, 1024)},
+                  ["logits"], EVAL, "the bench MLP: 1024-4096-4096-1024 GELU, batch 32"),
+    "resnet18_224": (families.resnet18, image_224, ["logits"], EVAL, "the bench ResNet-18: 1x3x224x224"),
+    "encoder_bench": (lambda: families.BertEncoder(d=512, heads=8, ffn=2048, layers=1, max_len=128),
+                      lambda: {"input_ids": token_ids(1, 128), "attention_mask": torch.ones(1, 128, dtype=torch.int64)},
+                      ["hidden"], EVAL, "the bench encoder layer: d 512, 8 heads, FFN 2048, seq 128"),
     "bert_dyn": (families.BertEncoder, bert_inputs, ["hidden"], EVAL,
                  "the BERT encoder with symbolic batch and sequence dims (Shape/Gather/Concat/Reshape "
                  "chains), traced at 1x8, run at 2x16"),
