@@ -24,6 +24,7 @@
 
 #include "common/error.h"
 #include "queue/cmd_exec.h"
+#include <tcc/executor.h>
 
 _Static_assert(sizeof(tcc_cmd) == sizeof(struct drm_tcc_cmd), "tcc_cmd mirrors drm_tcc_cmd");
 _Static_assert(TCC_JOB_MAX_CMDS == DRM_TCC_MAX_CMDS && TCC_JOB_MAX_BUFS == DRM_TCC_MAX_BOS &&
@@ -237,6 +238,18 @@ void tcc_kmod_fence_release(tcc_fence *f)
 }
 
 /* Runs one fetched job on the executor's mappings of the client's BOs. */
+/*
+ * A model job (libtcc/exec) is a tagged NOP only a model executor can run;
+ * executing it here as a NOP would report success for work never done.
+ */
+static bool is_model_job(const tcc_cmd *cmds, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (cmds[i].op == TCC_CMD_NOP && cmds[i].value == TCC_MODEL_JOB_MAGIC)
+			return true;
+	return false;
+}
+
 static int run_fetched(const struct drm_tcc_exec_fetch *fe, const struct drm_tcc_exec_bo *bos,
 		       const tcc_cmd *cmds)
 {
@@ -246,6 +259,8 @@ static int run_fetched(const struct drm_tcc_exec_fetch *fe, const struct drm_tcc
 	uint32_t bad, mapped = 0;
 	int err = 0;
 
+	if (is_model_job(cmds, fe->ncmds))
+		return -ENOEXEC;
 	for (; mapped < fe->nbos; mapped++) {
 		sizes[mapped] = bos[mapped].size;
 		ptrs[mapped] = mmap(NULL, bos[mapped].size, PROT_READ | PROT_WRITE, MAP_SHARED,

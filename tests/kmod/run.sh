@@ -37,6 +37,11 @@ if [[ -x build/tests/kmod/guest/tccctl ]]; then
 elif [[ -x build/bin/tccctl ]]; then
 	extra+=(--dynamic build/bin/tccctl:/bin/tccctl)
 fi
+# tcc-executor runs real models (exec_model_test); libdnnl has no static
+# archive, so it always goes in dynamically with its shared libraries.
+if [[ -x build/bin/tcc-executor ]]; then
+	extra+=(--dynamic build/bin/tcc-executor:/bin/tcc-executor)
+fi
 reason=$(tests/qemu/boot.sh --out "$out" "${extra[@]}" "${bins[@]}" 2>&1 >/dev/null)
 status=$?
 [[ -n $reason ]] && echo "# boot.sh: ${reason//$'\n'/ }"
