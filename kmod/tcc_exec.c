@@ -81,7 +81,7 @@ int tcc_exec_attach_ioctl(struct drm_device *drm, void *data, struct drm_file *f
 
 	if (args->engine != DRM_TCC_ENGINE_CPU || args->flags || args->pad)
 		return -EINVAL;
-	exec = kzalloc(sizeof(*exec), GFP_KERNEL);
+	exec = kzalloc(sizeof(*exec), GFP_KERNEL_ACCOUNT);
 	if (!exec)
 		return -ENOMEM;
 	exec->file = file;

@@ -358,7 +358,7 @@ static void tcc_dep_fence_cb(struct dma_fence *src, struct dma_fence_cb *cb)
 static struct tcc_dep_fence *tcc_dep_fence_create(struct tcc_job *job, struct dma_fence *src)
 {
 	struct tcc_queue *q = job->queue;
-	struct tcc_dep_fence *dep = kzalloc(sizeof(*dep), GFP_KERNEL);
+	struct tcc_dep_fence *dep = kzalloc(sizeof(*dep), TCC_GFP_JOB);
 	unsigned long flags;
 
 	if (!dep) {
@@ -461,8 +461,8 @@ static int tcc_job_load(struct tcc_job *job, struct drm_file *file,
 	int ret;
 
 	job->ncmds = args->ncmds;
-	job->cmds = kvmalloc_array(max_t(u32, args->ncmds, 1), sizeof(*job->cmds), GFP_KERNEL);
-	job->bos = kcalloc(max_t(u32, args->nbos, 1), sizeof(*job->bos), GFP_KERNEL);
+	job->cmds = kvmalloc_array(max_t(u32, args->ncmds, 1), sizeof(*job->cmds), TCC_GFP_JOB);
+	job->bos = kcalloc(max_t(u32, args->nbos, 1), sizeof(*job->bos), TCC_GFP_JOB);
 	if (!job->cmds || !job->bos)
 		return -ENOMEM;
 	if (args->flags & DRM_TCC_SUBMIT_CMDS_IN_BO)
@@ -497,8 +497,8 @@ static int tcc_job_load(struct tcc_job *job, struct drm_file *file,
 	if (ret || engine != DRM_TCC_ENGINE_SIM)
 		return ret;
 
-	job->sim_bos = kcalloc(max_t(u32, job->nbos, 1), sizeof(*job->sim_bos), GFP_KERNEL);
-	job->maps = kcalloc(max_t(u32, job->nbos, 1), sizeof(*job->maps), GFP_KERNEL);
+	job->sim_bos = kcalloc(max_t(u32, job->nbos, 1), sizeof(*job->sim_bos), TCC_GFP_JOB);
+	job->maps = kcalloc(max_t(u32, job->nbos, 1), sizeof(*job->maps), TCC_GFP_JOB);
 	if (!job->sim_bos || !job->maps)
 		return -ENOMEM;
 	for (i = 0; i < job->nbos; i++) {
@@ -608,8 +608,8 @@ int tcc_submit_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
 	q = tcc_queue_lookup(qf, args->queue_id);
 	if (!q)
 		return -ENOENT;
-	job = kzalloc(sizeof(*job), GFP_KERNEL);
-	done = kzalloc(sizeof(*done), GFP_KERNEL);
+	job = kzalloc(sizeof(*job), TCC_GFP_JOB);
+	done = kzalloc(sizeof(*done), TCC_GFP_JOB);
 	if (!job || !done) {
 		ret = -ENOMEM;
 		goto err_free;

@@ -124,7 +124,7 @@ int tcc_queue_create_ioctl(struct drm_device *drm, void *data, struct drm_file *
 	/* High priority can starve everyone else's queues: as amdgpu, ask for CAP_SYS_NICE. */
 	if (args->priority > DRM_TCC_PRIO_NORMAL && !capable(CAP_SYS_NICE))
 		return -EACCES;
-	q = kzalloc(sizeof(*q), GFP_KERNEL);
+	q = kzalloc(sizeof(*q), TCC_GFP_JOB);
 	if (!q)
 		return -ENOMEM;
 	kref_init(&q->ref);

@@ -29,6 +29,14 @@
 #include "../firmware-stubs/tcc_sim.h"
 
 #define TCC_ENGINES		2
+
+/*
+ * Memory a job pins until it finishes (up to 256 KiB of commands, and a
+ * queue holds max_queue_jobs of them, any number of queues per file) is
+ * charged to the submitter's memory cgroup; at its limit TCC_SUBMIT fails
+ * with -ENOMEM instead of waking the cgroup's OOM killer.
+ */
+#define TCC_GFP_JOB		(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL)
 #define TCC_QUEUE_RESULTS	1024	/* job results remembered per queue */
 #define TCC_QUEUE_LATENCIES	1024	/* latency samples per queue (p50/p99) */
 

@@ -408,7 +408,7 @@ int tcc_weights_create_ioctl(struct drm_device *drm, void *data, struct drm_file
 	if (alloc > limit || alloc > MAX_LFS_FILESIZE)
 		return -E2BIG;
 
-	w = kzalloc(sizeof(*w), GFP_KERNEL);
+	w = kzalloc(sizeof(*w), GFP_KERNEL_ACCOUNT);
 	if (!w)
 		return -ENOMEM;
 	memcpy(w->name, args->name, sizeof(w->name));

@@ -8,6 +8,8 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -507,6 +509,75 @@ TEST(destroy_does_not_wait_for_an_in_fence_an_executor_holds)
 	}
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+#define CG "/sys/fs/cgroup"
+#define CG_TEST CG "/tcc-hardening"
+
+/*
+ * A job's kernel copy of its commands is up to 256 KiB, and a queue holds
+ * up to max_queue_jobs of them (any number of queues per file): kernel
+ * memory any render-node user can pin.  It is charged to the submitter's
+ * memory cgroup (GFP_KERNEL_ACCOUNT, as drm_syncobj and dma-buf do), so a
+ * cgroup limit bounds it: in a 32 MiB cgroup, 1000 jobs of 4096 commands
+ * (250 MiB) must not all be accepted.
+ */
+TEST(job_memory_is_charged_to_the_submitters_memory_cgroup)
+{
+	int progress[2], accepted = 0, n;
+	pid_t child;
+
+	mkdir(CG, 0755);
+	if (access(CG "/cgroup.controllers", F_OK) && mount("cgroup2", CG, "cgroup2", 0, NULL))
+		SKIP(return, "no cgroup2 (%s)", strerror(errno));
+	tcc_write_file(CG "/cgroup.subtree_control", "+memory");
+	rmdir(CG_TEST);
+	ASSERT_EQ(0, mkdir(CG_TEST, 0755));
+	if (access(CG_TEST "/memory.max", F_OK))
+		SKIP(return, "no memory controller");
+	ASSERT_EQ(0, tcc_write_file(CG_TEST "/memory.max", "33554432"));
+	ASSERT_EQ(0, pipe(progress));
+
+	child = fork();
+	ASSERT_GE(child, 0);
+	if (child == 0) {
+		static struct drm_tcc_cmd nops[DRM_TCC_MAX_CMDS];
+		struct drm_tcc_submit s = { 0 };
+		char pid[16];
+		uint32_t q, bo;
+		int fd;
+
+		snprintf(pid, sizeof(pid), "%d", getpid());
+		if (tcc_write_file(CG_TEST "/cgroup.procs", pid))
+			_exit(2);
+		fd = tcc_test_open();
+		/* A CPU queue without executors: every job stays queued. */
+		if (fd < 0 || queue_create(fd, CPU, &q) || tcc_bo_create(fd, 4096, 0, &bo))
+			_exit(3);
+		s.queue_id = q;
+		s.cmds = (uintptr_t)nops;
+		s.ncmds = DRM_TCC_MAX_CMDS;
+		s.bo_handles = (uintptr_t)&bo;
+		s.nbos = 1;
+		for (int i = 0; i < 1000; i++) {
+			if (xioctl(fd, DRM_IOCTL_TCC_SUBMIT, &s))
+				_exit(0);
+			if (write(progress[1], "x", 1) != 1)
+				_exit(4);
+		}
+		_exit(0);
+	}
+	close(progress[1]);
+	/* The child may also be killed by the cgroup's OOM killer: count what it got through. */
+	while ((n = read(progress[0], (char[64]){ 0 }, 64)) > 0)
+		accepted += n;
+	close(progress[0]);
+	waitpid(child, NULL, 0);
+	TH_LOG("%d jobs of 256 KiB accepted in a 32 MiB cgroup", accepted);
+	EXPECT_GT(accepted, 0);
+	EXPECT_LT(accepted, 1000) TH_LOG("job memory is not charged to the submitter");
+	for (int i = 0; i < 50 && rmdir(CG_TEST); i++)
+		usleep(100 * 1000);
 }
 
 TEST_HARNESS_MAIN

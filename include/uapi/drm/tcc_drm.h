@@ -221,7 +221,8 @@ struct drm_tcc_queue_destroy {
  *
  * Syncobj handles need a driver with DRIVER_SYNCOBJ (-EOPNOTSUPP otherwise);
  * sync_file fds always work.  -EBUSY when the queue already holds the module
- * parameter max_queue_jobs (default 16384) unfinished jobs.
+ * parameter max_queue_jobs (default 16384) unfinished jobs.  The kernel memory
+ * a job holds is charged to the caller's memory cgroup: -ENOMEM at its limit.
  */
 struct drm_tcc_submit {
 	__u32 queue_id;
