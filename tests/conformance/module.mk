@@ -1,6 +1,6 @@
 # ONNX backend conformance runner (driven by tests/conformance/run.sh) and the
 # self-test of its comparison, .npy and manifest code.
-CONFORMANCE_SRCS := $(addprefix tests/conformance/,runner.c run_test.c manifest.c npy.c compare.c summary.c)
+CONFORMANCE_SRCS := $(addprefix tests/conformance/,runner.c run_test.c manifest.c npy.c compare.c summary.c known.c)
 CONFORMANCE_RUNNER := $(BUILD)/tests/conformance/runner
 CONFORMANCE_SELFTEST := $(BUILD)/tests/conformance/selftest
 TEST_BINS += $(CONFORMANCE_SELFTEST)
@@ -16,6 +16,6 @@ $(CONFORMANCE_RUNNER): $(CONFORMANCE_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB_SO)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $(filter %.o,$^) $(TCC_LINK) -Wl,-rpath,'$$ORIGIN/../../lib'
 
-$(CONFORMANCE_SELFTEST): $(addprefix $(BUILD)/obj/tests/conformance/,selftest.o npy.o manifest.o compare.o summary.o)
+$(CONFORMANCE_SELFTEST): $(addprefix $(BUILD)/obj/tests/conformance/,selftest.o npy.o manifest.o compare.o summary.o known.o)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ -lcmocka -lm

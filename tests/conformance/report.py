@@ -24,7 +24,7 @@ def normalize(reason):
 def groups(tests, verdict):
     g = collections.defaultdict(list)
     for t in tests:
-        if t["verdict"] == verdict:
+        if t["verdict"] == verdict and "known_data_defect" not in t:
             g[normalize(t["reason"])].append(f"{t['dir']}/{t['name']}")
     return sorted(g.items(), key=lambda kv: (-len(kv[1]), kv[0]))
 
@@ -49,6 +49,13 @@ def main():
             ex = ", ".join(names[:3]) + (", …" if len(names) > 3 else "")
             out.append(f"  {len(names):4d}  {reason}")
             out.append(f"        e.g. {ex}")
+    known = [t for t in s["tests"] if "known_data_defect" in t]
+    out.append("")
+    out.append(f"known test-data defects ({len(known)} failures reported as TODO, "
+               "tests/conformance/known-data-defects.tsv):")
+    for t in known:
+        out.append(f"  {t['dir']}/{t['name']}: {t['reason']}")
+        out.append(f"        because {t['known_data_defect']}")
     print("\n".join(out))
 
 

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "compare.h"
+#include "known.h"
 #include "manifest.h"
 #include "npy.h"
 #include "summary.h"
@@ -204,6 +205,27 @@ static void target_off_or_filtered_is_a_skip_with_the_numbers(void **state)
 	assert_non_null(strstr(line, "# SKIP filtered run: node 10/932"));
 }
 
+static void known_defect_needs_the_test_and_the_expected_reason(void **state)
+{
+	char path[] = "/tmp/tcc-selftest-XXXXXX", err[256];
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	const char *list = "# comment\nnode/test_x\tshape [1]\tthe data is wrong\n";
+	write_file(path, list, strlen(list));
+	struct known_list k;
+	assert_int_equal(known_load(path, &k, err, sizeof(err)), 0);
+	assert_int_equal(k.n, 1);
+	assert_non_null(known_match(&k, "node/test_x", "output 'y': shape [1], expected [3]"));
+	assert_null(known_match(&k, "node/test_x", "crashed with Segmentation fault during tcc_model_run"));
+	assert_null(known_match(&k, "node/test_y", "output 'y': shape [1], expected [3]"));
+	known_free(&k);
+	const char *bad = "node/test_x only-one-field\n";
+	write_file(path, bad, strlen(bad));
+	assert_int_equal(known_load(path, &k, err, sizeof(err)), -1);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -215,6 +237,7 @@ int main(void)
 		cmocka_unit_test(manifest_parses_tests_sets_and_skips_and_rejects_garbage),
 		cmocka_unit_test(target_needs_500_node_passes_and_80_percent_converted),
 		cmocka_unit_test(target_off_or_filtered_is_a_skip_with_the_numbers),
+		cmocka_unit_test(known_defect_needs_the_test_and_the_expected_reason),
 	};
 	return cmocka_run_group_tests_name("conformance harness", tests, NULL, NULL);
 }

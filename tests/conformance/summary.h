@@ -13,6 +13,7 @@ struct result {
 	enum outcome outcome;
 	char reason[1400];
 	double seconds;
+	const char *known;	/* evidence when the failure is a known test-data defect */
 };
 
 #define MAX_DIRS 16
@@ -20,6 +21,7 @@ struct result {
 struct dir_totals {
 	const char *dir;
 	int total, pass, fail, unsupported;
+	int known;		/* failures that are known test-data defects (TAP TODO) */
 };
 
 struct totals {
