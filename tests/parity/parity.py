@@ -212,7 +212,13 @@ def check_model(tap, tcc_run, rerun, out_root, name):
 
 
 def main():
-    import export  # tests/models/export.py
+    try:
+        import export  # tests/models/export.py (imports torch)
+    except ImportError as e:
+        print("1..1")
+        print(f"not ok 1 - parity: cannot import the PyTorch oracle with {sys.executable}: {e} "
+              "(tools/bootstrap installs python3-torch)")
+        return 1
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tcc-run", default=os.path.join(ROOT, "build", "bin", "tcc-run"))
