@@ -36,7 +36,11 @@ import subprocess
 import sys
 import time
 
-import numpy as np
+try:
+    import numpy as np
+except ImportError as e:
+    print(f"1..1\nnot ok 1 - parity: cannot import numpy with {sys.executable}: {e}")
+    sys.exit(1)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
