@@ -24,6 +24,8 @@ struct tcc_model {
 	tcc_tensor_info *in_info, *out_info;
 	double compile_ms;
 	char *cache_dir;	/* owned copy of opts.cache_dir */
+	double *profile_ms;	/* per-node time summed over runs when $TCC_PROFILE is set */
+	long profile_runs;
 	/*
 	 * Models with symbolic input dims keep their bytes and compile a
 	 * static specialisation for the concrete shapes they are run with
@@ -51,8 +53,10 @@ tcc_status model_compile(tcc_model *m);
 tcc_status model_execute(tcc_model *m, const tcc_tensor *inputs, int n_inputs, tcc_tensor *outputs,
 			 int n_outputs);
 
-/* Prints the compiled plan: one line per node with its kernel, output shape and arena slot. */
 #include <stdio.h>
+/* Prints the compiled plan: one line per node with its kernel, output shape and arena slot. */
 void model_print_plan(const tcc_model *m, FILE *f);
+/* With $TCC_PROFILE set: per-node time table on stderr (called by tcc_model_free). */
+void model_print_profile(const tcc_model *m, FILE *f);
 
 #endif
