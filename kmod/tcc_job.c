@@ -380,7 +380,13 @@ static struct tcc_dep_fence *tcc_dep_fence_create(struct tcc_job *job, struct dm
 	return dep;
 }
 
-/* Drops the job's proxies (its queue is alive: the job holds it). */
+/*
+ * Drops the job's proxies (its queue is alive: the job holds it).  A
+ * callback still waiting on a foreign in-fence is taken off it: that fence
+ * may outlive tcc.ko, and its signal must not call into an unloaded module.
+ * Not under q->lock: the in-fence may be one of ours, whose lock nests
+ * outside it (tcc_job_done_cb()).
+ */
 static void tcc_job_put_deps(struct tcc_job *job)
 {
 	struct tcc_queue *q = job->queue;
@@ -391,8 +397,13 @@ static void tcc_job_put_deps(struct tcc_job *job)
 	for (i = 0; i < job->ndeps; i++)
 		list_del(&job->deps[i]->link);
 	spin_unlock_irqrestore(&q->lock, flags);
-	for (i = 0; i < job->ndeps; i++)
-		dma_fence_put(&job->deps[i]->base);
+	for (i = 0; i < job->ndeps; i++) {
+		struct tcc_dep_fence *dep = job->deps[i];
+
+		if (dma_fence_remove_callback(dep->src, &dep->cb))
+			dma_fence_put(&dep->base);	/* the callback's */
+		dma_fence_put(&dep->base);
+	}
 	job->ndeps = 0;
 }
 
