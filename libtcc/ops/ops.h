@@ -90,6 +90,12 @@ extern const op_def ops_gridsample[];
 		 1u << TCC_U8 | 1u << TCC_U16 | 1u << TCC_U32 | 1u << TCC_U64)
 #define DT_NUMERIC (DT_FLOATS | DT_INTS)
 #define DT_ALL (DT_NUMERIC | 1u << TCC_BOOL)
+/*
+ * Validates shapes an infer function produced: dims >= 0 and an element
+ * count that fits comfortably in memory arithmetic (< 2^48), so a hostile
+ * model cannot make a kernel index past a wrapped-around allocation.
+ */
+tcc_status op_check_outputs(const ir_node *n, const tv *out, int n_out);
 tcc_status op_check_dtype(const ir_node *n, int input, tcc_dtype dt, unsigned allowed);
 
 #endif

@@ -52,6 +52,29 @@ tcc_status op_err(const ir_node *n, tcc_status st, const char *fmt, ...)
 	return tcc_set_error(st, "node '%s' (%s): %s", n->name, n->op_type, msg);
 }
 
+tcc_status op_check_outputs(const ir_node *n, const tv *out, int n_out)
+{
+	for (int j = 0; j < n_out; j++) {
+		uint64_t cnt = 1;
+
+		if (out[j].rank < 0 || out[j].rank > TCC_MAX_RANK)
+			return op_err(n, TCC_ERR_UNSUPPORTED, "output %d has rank %d", j, out[j].rank);
+		for (int i = 0; i < out[j].rank; i++) {
+			int64_t d = out[j].dims[i];
+
+			if (d < 0)
+				return op_err(n, TCC_ERR_INVALID_ARG, "output %d dim %d is negative (%lld)", j, i,
+					      (long long)d);
+			if (d && cnt > (UINT64_C(1) << 48) / (uint64_t)d)
+				return op_err(n, TCC_ERR_INVALID_ARG, "output %d has too many elements", j);
+			cnt *= (uint64_t)d;
+		}
+		if (!tcc_dtype_size(out[j].dtype))
+			return op_err(n, TCC_ERR_UNSUPPORTED, "output %d has dtype %s", j, tcc_dtype_name(out[j].dtype));
+	}
+	return TCC_OK;
+}
+
 tcc_status op_check_dtype(const ir_node *n, int input, tcc_dtype dt, unsigned allowed)
 {
 	if ((unsigned)dt < 32 && (allowed & (1u << dt)))

@@ -67,7 +67,7 @@ tcc_status pass_infer_fold(ir_graph *g, const op_env *env, bool fold, pass_stats
 			ps->dynamic_nodes++;
 			continue;
 		}
-		if (st)
+		if (st || (st = op_check_outputs(n, out, n->n_out)))
 			return st;
 		for (int j = 0; j < n->n_out; j++) {
 			ir_tensor *t = &g->tensors[n->out[j]];

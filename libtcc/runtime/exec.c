@@ -119,7 +119,7 @@ static tcc_status run_node(tcc_model *m, ir_node *n, tcc_tensor *outputs, bool *
 		st = n->op->infer(n, &env, in, n->n_in, out, n->n_out);
 		if (st == OP_NEEDS_VALUE)
 			return op_err(n, TCC_ERR_INTERNAL, "shape still unknown at run time");
-		if (st)
+		if (st || (st = op_check_outputs(n, out, n->n_out)))
 			return st;
 		for (int j = 0; j < n->n_out; j++) {
 			m->rt[n->out[j]] = out[j];

@@ -93,3 +93,8 @@ save("gelu_tanh", [helper.make_node("Pow", ["x", "three"], ["p"]), helper.make_n
                    helper.make_node("Tanh", ["m2"], ["t"]), helper.make_node("Add", ["t", "one"], ["a2"]),
                    helper.make_node("Mul", ["x", "half"], ["h"]), helper.make_node("Mul", ["h", "a2"], ["y"])],
      [vi("x", [4, 33])], [vi("y", [4, 33])], k.values())
+
+# Hostile sizes: a constant shape asking for 2^80 elements must be refused, not wrapped.
+save("huge_shape", [helper.make_node("ConstantOfShape", ["shape"], ["y"], name="cos")], [],
+     [vi("y", [1 << 40, 1 << 40])],
+     [numpy_helper.from_array(np.array([1 << 40, 1 << 40], np.int64), "shape")], check=False)

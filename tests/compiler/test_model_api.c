@@ -64,6 +64,7 @@ static void load_errors_name_the_problem(void **state)
 	expect_load_error("ext_escape.onnx", TCC_ERR_PARSE, "bad external data location");
 	expect_load_error("ext_short.onnx", TCC_ERR_PARSE, "too short");
 	expect_load_error("does_not_exist.onnx", TCC_ERR_NOT_FOUND, "does_not_exist.onnx");
+	expect_load_error("huge_shape.onnx", TCC_ERR_INVALID_ARG, "node 'cos' (ConstantOfShape): output 0 has too many elements");
 }
 
 static void garbage_and_truncated_files_fail_cleanly(void **state)
