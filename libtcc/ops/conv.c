@@ -274,8 +274,11 @@ static tcc_status convt_infer(const ir_node *n, const op_env *env, tv *const *in
 
 	if (st)
 		return st;
-	if (in[1]->rank != in[0]->rank || in[0]->dims[1] != in[1]->dims[0] || group < 1)
-		return op_err(n, TCC_ERR_INVALID_ARG, "W does not match X");
+	if (in[1]->rank != in[0]->rank || in[0]->dims[1] != in[1]->dims[0] || group < 1 ||
+	    in[0]->dims[1] % group)
+		return op_err(n, TCC_ERR_INVALID_ARG, "W does not match X (or channels not divisible by group)");
+	if (n_in > 2 && in[2] && tv_numel(in[2]) != in[1]->dims[1] * group)
+		return op_err(n, TCC_ERR_INVALID_ARG, "bias must have %lld values", (long long)(in[1]->dims[1] * group));
 	if ((st = convt_geom(n, in[0], in[1], &g, opad)))
 		return st;
 	out[0].dtype = in[0]->dtype;

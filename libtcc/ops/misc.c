@@ -45,6 +45,9 @@ static tcc_status ge_infer(const ir_node *n, const op_env *env, tv *const *in, i
 
 	if (!norm_axis(&axis, in[0]->rank) || in[1]->rank != in[0]->rank)
 		return op_err(n, TCC_ERR_INVALID_ARG, "axis out of range or ranks differ");
+	for (int d = 0; d < in[0]->rank; d++)
+		if (d != axis && in[1]->dims[d] > in[0]->dims[d])
+			return op_err(n, TCC_ERR_INVALID_ARG, "indices dim %d exceeds data", d);
 	out[0] = *in[1];
 	out[0].dtype = in[0]->dtype;
 	out[0].data = NULL;
@@ -111,6 +114,34 @@ static tcc_status se_run(const ir_node *n, const op_env *env, tv *const *in, int
 	return TCC_OK;
 }
 
+static tcc_status scatter_infer(const ir_node *n, const op_env *env, tv *const *in, int n_in,
+				tv *out, int n_out)
+{
+	if (in[1]->rank != in[0]->rank || !tv_same_shape(in[1], in[2]) || in[2]->dtype != in[0]->dtype)
+		return op_err(n, TCC_ERR_INVALID_ARG, "indices and updates must have one shape, data's rank and dtype");
+	for (int d = 0; d < in[0]->rank; d++)
+		if (in[1]->dims[d] > in[0]->dims[d])
+			return op_err(n, TCC_ERR_INVALID_ARG, "indices dim %d exceeds data", d);
+	return same_shape_infer(n, env, in, n_in, out, n_out);
+}
+
+static tcc_status scatternd_infer(const ir_node *n, const op_env *env, tv *const *in, int n_in,
+				  tv *out, int n_out)
+{
+	int64_t q = in[1]->rank, k = q ? in[1]->dims[q - 1] : 0;
+
+	if (q < 1 || k < 1 || k > in[0]->rank || in[2]->rank != q - 1 + in[0]->rank - k ||
+	    in[2]->dtype != in[0]->dtype)
+		return op_err(n, TCC_ERR_INVALID_ARG, "updates shape does not match indices and data");
+	for (int64_t i = 0; i < q - 1; i++)
+		if (in[2]->dims[i] != in[1]->dims[i])
+			return op_err(n, TCC_ERR_INVALID_ARG, "updates shape does not match indices");
+	for (int64_t i = k; i < in[0]->rank; i++)
+		if (in[2]->dims[q - 1 + i - k] != in[0]->dims[i])
+			return op_err(n, TCC_ERR_INVALID_ARG, "updates shape does not match data");
+	return same_shape_infer(n, env, in, n_in, out, n_out);
+}
+
 /* ---- GatherND / ScatterND ---- */
 
 static tcc_status gnd_infer(const ir_node *n, const op_env *env, tv *const *in, int n_in,
@@ -119,8 +150,11 @@ static tcc_status gnd_infer(const ir_node *n, const op_env *env, tv *const *in, 
 	int64_t b = ir_attr_int(n, "batch_dims", 0), q = in[1]->rank, r = in[0]->rank;
 	int64_t last = q ? in[1]->dims[q - 1] : 0;
 
-	if (q < 1 || last < 1 || b + last > r || q - 1 + r - last - b > TCC_MAX_RANK)
+	if (q < 1 || last < 1 || b < 0 || b >= q || b + last > r || q - 1 + r - last - b > TCC_MAX_RANK)
 		return op_err(n, TCC_ERR_INVALID_ARG, "bad indices shape");
+	for (int64_t i = 0; i < b; i++)
+		if (in[1]->dims[i] != in[0]->dims[i])
+			return op_err(n, TCC_ERR_INVALID_ARG, "batch dim %lld differs between data and indices", (long long)i);
 	out[0].dtype = in[0]->dtype;
 	out[0].rank = 0;
 	for (int i = 0; i < q - 1; i++)
@@ -760,10 +794,10 @@ static tcc_status loss_run(const ir_node *n, const op_env *env, tv *const *in, i
 
 const op_def ops_misc[] = {
 	{ "GatherElements", 2, 2, 1, 1, 0, ge_infer, ge_run },
-	{ "ScatterElements", 3, 3, 1, 1, 0, same_shape_infer, se_run },
-	{ "Scatter", 3, 3, 1, 1, 0, same_shape_infer, se_run },
+	{ "ScatterElements", 3, 3, 1, 1, 0, scatter_infer, se_run },
+	{ "Scatter", 3, 3, 1, 1, 0, scatter_infer, se_run },
 	{ "GatherND", 2, 2, 1, 1, 0, gnd_infer, gnd_run },
-	{ "ScatterND", 3, 3, 1, 1, 0, same_shape_infer, snd_run },
+	{ "ScatterND", 3, 3, 1, 1, 0, scatternd_infer, snd_run },
 	{ "Trilu", 1, 2, 1, 1, 0, same_shape_infer, trilu_run },
 	{ "Range", 3, 3, 1, 1, 0, range_infer, range_run },
 	{ "OneHot", 3, 3, 1, 1, 0, onehot_infer, onehot_run },

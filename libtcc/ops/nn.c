@@ -242,6 +242,14 @@ static tcc_status ln_infer(const ir_node *n, const op_env *env, tv *const *in, i
 		return st;
 	if (!norm_axis(&axis, in[0]->rank))
 		return op_err(n, TCC_ERR_INVALID_ARG, "axis out of range");
+	int64_t len = 1;
+
+	for (int i = (int)axis; i < in[0]->rank; i++)
+		len *= in[0]->dims[i];
+	for (int i = 1; i < n_in; i++)
+		if (in[i] && tv_numel(in[i]) != len && tv_numel(in[i]) != 1)
+			return op_err(n, TCC_ERR_INVALID_ARG, "input %d has %lld values, the normalised size is %lld", i,
+				      (long long)tv_numel(in[i]), (long long)len);
 	out[0] = *in[0];
 	out[0].data = NULL;
 	for (int j = 1; j < n_out; j++) {

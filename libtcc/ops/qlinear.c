@@ -54,6 +54,22 @@ static tcc_status int_infer(const ir_node *n, const op_env *env, tv *const *in, 
 	for (int i = 0; i < 2; i++)
 		if (pin[i]->dtype != TCC_U8 && pin[i]->dtype != TCC_I8)
 			return op_err(n, TCC_ERR_UNSUPPORTED, "operand dtype %s", tcc_dtype_name(pin[i]->dtype));
+	/* Parameters are scalars, or one per row of A / output channel or column of B. */
+	for (int i = qlinear ? 1 : 2; i < n_in; i++) {
+		int64_t cnt = in[i] ? tv_numel(in[i]) : 1;
+		bool of_b = qlinear ? (i == 4 || i == 5) : i == 3;
+		const tv *op = of_b ? &b : &a;
+		int64_t lim = strstr(n->op_type, "Conv") ? (of_b ? op->dims[0] : 1) :
+			      of_b ? op->dims[op->rank - 1] : (op->rank > 1 ? op->dims[op->rank - 2] : 1);
+
+		if (qlinear ? (i == 3 || i >= 6) : false)
+			continue;	/* B itself, the output's scalars, the conv bias (checked by Conv) */
+		if (cnt != 1 && cnt != lim)
+			return op_err(n, TCC_ERR_INVALID_ARG, "input %d has %lld values, expected 1 or %lld", i,
+				      (long long)cnt, (long long)lim);
+	}
+	if (qlinear && (tv_numel(in[6]) != 1 || tv_numel(in[7]) != 1))
+		return op_err(n, TCC_ERR_UNSUPPORTED, "per-channel output quantisation");
 	a.dtype = b.dtype = TCC_F32;
 	st = base_of(n)->infer(n, env, pin, 2, out, 1);
 	if (st)

@@ -31,7 +31,9 @@ static double saturate(tcc_dtype t, double v)
 static tcc_status q_axis(const ir_node *n, const tv *x, const tv *scale, int64_t *axis)
 {
 	*axis = ir_attr_int(n, "axis", 1);
-	if (tv_numel(scale) <= 1)
+	if (tv_numel(scale) == 0)
+		return op_err(n, TCC_ERR_INVALID_ARG, "empty scale");
+	if (tv_numel(scale) == 1)
 		return TCC_OK;
 	if (scale->rank != 1 || !norm_axis(axis, x->rank) || scale->dims[0] != x->dims[*axis])
 		return op_err(n, TCC_ERR_INVALID_ARG, "per-axis scale does not match axis %lld", (long long)*axis);
@@ -47,6 +49,8 @@ static tcc_status quant_infer(const ir_node *n, const op_env *env, tv *const *in
 
 	if (st)
 		return st;
+	if (n_in > 2 && in[2] && tv_numel(in[2]) != 1 && tv_numel(in[2]) != tv_numel(in[1]))
+		return op_err(n, TCC_ERR_INVALID_ARG, "zero point and scale sizes differ");
 	if (deq ? (in[0]->dtype != TCC_U8 && in[0]->dtype != TCC_I8 && in[0]->dtype != TCC_I32)
 		: !tcc_dtype_is_float(in[0]->dtype))
 		return op_err(n, TCC_ERR_UNSUPPORTED, "input dtype %s", tcc_dtype_name(in[0]->dtype));

@@ -66,6 +66,16 @@ static tcc_status rnn_infer(const ir_node *n, const op_env *env, tv *const *in, 
 	    W->dims[2] != X->dims[2])
 		return op_err(n, TCC_ERR_INVALID_ARG, "W/R shapes do not match hidden_size %lld", (long long)H);
 	int64_t S = layout ? X->dims[1] : X->dims[0], B = layout ? X->dims[0] : X->dims[1];
+	/* Optional operands: B, sequence_lens, initial_h, initial_c, P (sizes the kernel relies on). */
+	const int64_t want[5] = { D * 2 * gates(c) * H, B, D * B * H, D * B * H, D * 3 * H };
+
+	for (int i = 3; i < n_in && i < 8; i++)
+		if (in[i] && tv_numel(in[i]) != want[i - 3])
+			return op_err(n, TCC_ERR_INVALID_ARG, "input %d has %lld values, expected %lld", i,
+				      (long long)tv_numel(in[i]), (long long)want[i - 3]);
+	for (int i = 3; i < n_in; i++)
+		if (in[i] && i != 4 && in[i]->dtype != X->dtype)
+			return op_err(n, TCC_ERR_INVALID_ARG, "input %d dtype differs from X", i);
 
 	for (int j = 0; j < n_out; j++)
 		out[j] = (tv){ .dtype = X->dtype, .rank = 3 };
