@@ -310,15 +310,45 @@ static vm_fault_t tcc_wbuf_map_pages(struct vm_fault *vmf, pgoff_t start, pgoff_
 /*
  * Having a page_mkwrite makes every shared writable mapping write-notify:
  * the first store to each page (or PMD) asks here, and after seal the
- * answer is SIGBUS.
+ * answer is SIGBUS.  The answer is given under the page lock, and returned
+ * with it held (VM_FAULT_LOCKED): the core keeps it until the writable
+ * entry is installed, so tcc_wbuf_seal_drain() can wait for a fault that
+ * said yes just before the seal, and the revoke zaps what it installed.
  */
 static vm_fault_t tcc_wbuf_page_mkwrite(struct vm_fault *vmf)
 {
 	struct tcc_wbuf *w = to_wbuf(vmf->vma->vm_private_data);
 
-	if (READ_ONCE(w->sealed))
+	lock_page(vmf->page);
+	if (READ_ONCE(w->sealed)) {
+		unlock_page(vmf->page);
 		return VM_FAULT_SIGBUS;
-	return 0;
+	}
+	return VM_FAULT_LOCKED;
+}
+
+/*
+ * After @w->sealed is set: takes and drops every page lock of the buffer,
+ * so that no write fault that passed tcc_wbuf_page_mkwrite() before the
+ * seal is still installing its entry when the mappings are revoked.
+ */
+static void tcc_wbuf_seal_drain(struct tcc_wbuf *w)
+{
+	struct address_space *mapping = w->base.filp->f_mapping;
+	pgoff_t index = 0, npages = w->base.size >> PAGE_SHIFT;
+
+	while (index < npages) {
+		struct page *page = find_lock_page(mapping, index);
+
+		if (!page) {
+			index++;
+			continue;
+		}
+		index = max(compound_head(page)->index + thp_nr_pages(compound_head(page)), index + 1);
+		unlock_page(page);
+		put_page(page);
+		cond_resched();
+	}
 }
 
 static int tcc_wbuf_setup_vm_ops(const struct vm_operations_struct *shmem_ops)
@@ -580,6 +610,7 @@ int tcc_weights_seal_ioctl(struct drm_device *drm, void *data, struct drm_file *
 			w->huge_chunks = huge;
 			w->small_chunks = small;
 			WRITE_ONCE(w->sealed, true);
+			tcc_wbuf_seal_drain(w);
 			/*
 			 * Revoke: zap every PTE/PMD of the buffer; the creator's
 			 * writable vmas refault read-only and page_mkwrite refuses.
