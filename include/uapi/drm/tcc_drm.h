@@ -181,7 +181,8 @@ struct drm_tcc_queue_create {
  * @pad: must be zero
  *
  * Jobs not yet handed to the engine are cancelled (their fences signal
- * with -ESRCH); jobs on the engine finish, holding their BOs until then.
+ * with -ESRCH) without waiting for their in-fences; jobs on the engine
+ * finish, holding their BOs until then.
  */
 struct drm_tcc_queue_destroy {
 	__u32 queue_id;
@@ -271,8 +272,8 @@ struct drm_tcc_job_status {
  *
  * When the file closes with jobs fetched and not completed, those jobs go
  * back to the engine for another executor, up to the module's
- * exec_retries; after that they fail with -EIO.  -EBUSY when the file is
- * already attached.
+ * exec_retries; after that they fail with -EIO (-ESRCH when their queue
+ * was destroyed meanwhile).  -EBUSY when the file is already attached.
  */
 struct drm_tcc_exec_attach {
 	__u32 engine;
