@@ -82,6 +82,16 @@ typedef struct tcc_options {
 	int opt_level;		/* 0: no fusion/codegen, 1: default, all passes */
 	const char *cache_dir;	/* NULL: $TCC_CACHE_DIR, $XDG_CACHE_HOME/tcc, ~/.cache/tcc */
 	int verbose;		/* print pass and compile statistics to stderr */
+	/*
+	 * Name of a sealed weight buffer holding this model's initializers
+	 * (tcc_weights_load_onnx(), `tccctl weights load NAME model.onnx
+	 * --onnx`), or NULL.  Every initializer is then read in place from the
+	 * buffer's read-only shared mapping instead of being decoded from the
+	 * file (no private copy); an initializer missing from the buffer or
+	 * with another dtype, shape or content is an error.  See
+	 * Documentation/weights.md.
+	 */
+	const char *weights;
 } tcc_options;
 
 typedef struct tcc_model tcc_model;

@@ -169,6 +169,20 @@ tcc_status tcc_weights_image_at(const void *image, size_t size, size_t index,
 
 const char *tcc_weights_backing_str(tcc_weights_backing backing);
 
+/*
+ * A model loaded with tcc_options.weights: what it reads in place from the
+ * buffer's shared mapping and what it still copied privately.
+ */
+typedef struct tcc_model_weights_stats {
+	size_t borrowed_tensors;	/* initializers pointing into the mapping */
+	size_t borrowed_bytes;		/* their bytes */
+	size_t in_place_weights;	/* MatMul/Gemm weights oneDNN reads from the mapping */
+	size_t private_packed_bytes;	/* buffer bytes oneDNN prepacked into a private copy (Conv) */
+} tcc_model_weights_stats;
+
+/* All zero for a model loaded without a weight buffer. */
+tcc_status tcc_model_weights_stats_get(const tcc_model *m, tcc_model_weights_stats *stats);
+
 #ifdef __cplusplus
 }
 #endif

@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "onnx/onnx.pb-c.h"
 
+#include <tcc/weights.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -350,7 +351,76 @@ out:
 	return st;
 }
 
-static tcc_status build(Onnx__ModelProto *m, const char *base_dir, ir_graph *g)
+/*
+ * Initializer @tp becomes a constant whose data is the image's record: not
+ * decoded, not copied, not owned by the graph (so ir_graph_free() and
+ * ir_tensor_release_data() leave it alone).
+ */
+static tcc_status borrow_initializer(ir_graph *g, const Onnx__TensorProto *tp, const void *image,
+				     size_t image_size)
+{
+	tcc_weights_record rec;
+	size_t nbytes;
+	tv v;
+	tcc_status st = onnx_tensor_shape(tp, &v, &nbytes);
+
+	if (st)
+		return st;
+	st = tcc_weights_image_find(image, image_size, tp->name, &rec);
+	if (st == TCC_ERR_NOT_FOUND)
+		return tcc_set_error(TCC_ERR_INVALID_ARG,
+				     "weight buffer has no initializer '%s' of this model (was it loaded from another model?)",
+				     tp->name);
+	if (st) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "%s", tcc_last_error());
+		return tcc_set_error(st, "weight buffer: %s", why);
+	}
+	bool same = rec.dtype == v.dtype && rec.rank == v.rank && rec.nbytes == nbytes;
+
+	for (int i = 0; same && i < v.rank; i++)
+		same = rec.dims[i] == v.dims[i];
+	if (!same) {
+		char want[160], have[160];
+		int a = snprintf(want, sizeof(want), "%s[", tcc_dtype_name(v.dtype));
+		int b = snprintf(have, sizeof(have), "%s[", tcc_dtype_name(rec.dtype));
+
+		for (int i = 0; i < v.rank && a < 120; i++)
+			a += snprintf(want + a, sizeof(want) - (size_t)a, "%s%lld", i ? "," : "", (long long)v.dims[i]);
+		for (int i = 0; i < rec.rank && b < 120; i++)
+			b += snprintf(have + b, sizeof(have) - (size_t)b, "%s%lld", i ? "," : "", (long long)rec.dims[i]);
+		return tcc_set_error(TCC_ERR_INVALID_ARG,
+				     "initializer '%s': the model has %s], the weight buffer %s] (%zu bytes): it was loaded from another model",
+				     tp->name, want, have, rec.nbytes);
+	}
+	/*
+	 * Inline bytes are already in memory (protobuf-c copied them), so
+	 * comparing costs one pass and catches a buffer of another version of
+	 * the same model, which would otherwise give silently wrong results.
+	 * External data is not read: skipping that read is the point.
+	 */
+	if (tp->has_raw_data && (tp->raw_data.len != nbytes || memcmp(tp->raw_data.data, rec.data, nbytes)))
+		return tcc_set_error(TCC_ERR_INVALID_ARG,
+				     "initializer '%s': the weight buffer holds other values than the model file (stale buffer?)",
+				     tp->name);
+	int t = ir_tensor_get(g, tp->name);
+
+	if (t < 0)
+		return tcc_set_error(TCC_ERR_NO_MEMORY, "initializer");
+	if (g->tensors[t].kind == IR_CONST)
+		return tcc_set_error(TCC_ERR_PARSE, "initializer '%s' is defined twice", tp->name);
+	ir_tensor *x = &g->tensors[t];
+
+	x->kind = IR_CONST;
+	x->v = v;
+	x->v.data = (void *)rec.data;	/* read-only mapping: see onnx_load_borrowing() */
+	x->shape_known = x->type_known = true;
+	return TCC_OK;
+}
+
+static tcc_status build(Onnx__ModelProto *m, const char *base_dir, const void *image,
+			size_t image_size, ir_graph *g)
 {
 	Onnx__GraphProto *gp = m->graph;
 	tcc_status st;
@@ -368,6 +438,12 @@ static tcc_status build(Onnx__ModelProto *m, const char *base_dir, ir_graph *g)
 
 		if (!tp->name || !tp->name[0])
 			return tcc_set_error(TCC_ERR_PARSE, "initializer %zu has no name", i);
+		if (image) {
+			st = borrow_initializer(g, tp, image, image_size);
+			if (st)
+				return st;
+			continue;
+		}
 		st = onnx_tensor_to_tv(tp, base_dir, &v);
 		if (st)
 			return st;
@@ -426,6 +502,12 @@ static tcc_status build(Onnx__ModelProto *m, const char *base_dir, ir_graph *g)
 
 tcc_status onnx_load(const void *buf, size_t size, const char *base_dir, ir_graph **out)
 {
+	return onnx_load_borrowing(buf, size, base_dir, NULL, 0, out);
+}
+
+tcc_status onnx_load_borrowing(const void *buf, size_t size, const char *base_dir,
+			       const void *image, size_t image_size, ir_graph **out)
+{
 	Onnx__ModelProto *m;
 	ir_graph *g;
 	tcc_status st;
@@ -442,7 +524,7 @@ tcc_status onnx_load(const void *buf, size_t size, const char *base_dir, ir_grap
 		onnx__model_proto__free_unpacked(m, NULL);
 		return tcc_set_error(TCC_ERR_NO_MEMORY, "graph");
 	}
-	st = build(m, base_dir, g);
+	st = build(m, base_dir, image, image_size, g);
 	onnx__model_proto__free_unpacked(m, NULL);
 	if (st) {
 		ir_graph_free(g);

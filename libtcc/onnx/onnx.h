@@ -14,7 +14,21 @@
  */
 tcc_status onnx_load(const void *buf, size_t size, const char *base_dir, ir_graph **out);
 
+/*
+ * Same, with the initializers taken from a packed weight image (a read-only
+ * tcc_weights_map() of a buffer made by tcc_weights_load_onnx()): each
+ * initializer's IR constant points into @image and is not owned by the
+ * graph (ir_graph_free() leaves it, passes must copy before changing it).
+ * Every initializer must be in the image with the same dtype and dims, and
+ * the same bytes when the file carries them inline; anything else is
+ * TCC_ERR_INVALID_ARG naming the tensor.  @image NULL is onnx_load().
+ */
+tcc_status onnx_load_borrowing(const void *buf, size_t size, const char *base_dir,
+			       const void *image, size_t image_size, ir_graph **out);
+
 struct Onnx__TensorProto;
+/* dtype and dims of a TensorProto (data untouched) and the bytes they imply. */
+tcc_status onnx_tensor_shape(const struct Onnx__TensorProto *tp, tv *out, size_t *nbytes);
 /* Converts a TensorProto into a view plus malloc'd data (taken from the proto when possible). */
 tcc_status onnx_tensor_to_tv(struct Onnx__TensorProto *tp, const char *base_dir, tv *out);
 

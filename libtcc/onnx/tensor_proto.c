@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static tcc_status tp_shape(const Onnx__TensorProto *tp, tv *out, size_t *nbytes)
+tcc_status onnx_tensor_shape(const Onnx__TensorProto *tp, tv *out, size_t *nbytes)
 {
 	const char *name = tp->name ? tp->name : "";
 	int64_t n = 1;
@@ -144,7 +144,7 @@ tcc_status onnx_tensor_to_tv(Onnx__TensorProto *tp, const char *base_dir, tv *ou
 	tcc_status st;
 
 	memset(out, 0, sizeof(*out));
-	st = tp_shape(tp, out, &nbytes);
+	st = onnx_tensor_shape(tp, out, &nbytes);
 	if (st)
 		return st;
 	count = nbytes / tcc_dtype_size(out->dtype);

@@ -55,6 +55,31 @@ static bool is_const(const ir_graph *g, int t)
 	return t >= 0 && g->tensors[t].kind == IR_CONST;
 }
 
+bool pass_const_is_borrowed(const ir_graph *g, int t)
+{
+	const void *p = t >= 0 && g->tensors[t].kind == IR_CONST ? g->tensors[t].v.data : NULL;
+
+	if (!p)
+		return false;
+	for (int i = 0; i < g->n_blobs; i++)
+		if (g->blobs[i] == p)
+			return false;
+	return true;
+}
+
+/*
+ * A MatMul/Gemm weight read in place from a shared weight buffer: given to
+ * oneDNN as a run-time B in the file's plain layout instead of being
+ * prepacked, because a prepacked copy would be private to this process.
+ */
+static bool weight_read_in_place(const ir_graph *g, int t, pass_stats *ps)
+{
+	if (!pass_const_is_borrowed(g, t))
+		return false;
+	ps->borrowed_weights++;
+	return true;
+}
+
 /* The scalar value of a one-element f32 constant, or NAN. */
 static double scalar(const ir_graph *g, int t)
 {
@@ -369,9 +394,12 @@ static tcc_status do_matmul(ir_graph *g, int pi, pass_stats *ps)
 	d.K = A->dims[A->rank - 1];
 	d.N = B->dims[B->rank - 1];
 	if (is_const(g, n->in[1]) && B->rank == 2) {
-		d.batch = 1;
+		d.batch = d.b_batch = 1;
 		d.M = tv_numel(A) / (d.K ? d.K : 1);
-		d.weights = B->data;
+		if (weight_read_in_place(g, n->in[1], ps))
+			src_b = 1;
+		else
+			d.weights = B->data;
 	} else {
 		if (B->rank != 2 && B->rank != A->rank)
 			return TCC_OK;
@@ -418,7 +446,7 @@ static tcc_status do_gemm(ir_graph *g, int pi, pass_stats *ps)
 	d.M = d.trans_a ? A->dims[1] : A->dims[0];
 	d.K = d.trans_a ? A->dims[0] : A->dims[1];
 	d.N = d.trans_b ? B->dims[0] : B->dims[1];
-	if (is_const(g, n->in[1]))
+	if (is_const(g, n->in[1]) && !weight_read_in_place(g, n->in[1], ps))
 		d.weights = B->data;
 	else
 		src_b = 1;
@@ -492,6 +520,9 @@ static tcc_status do_conv(ir_graph *g, int pi, pass_stats *ps)
 	}
 	d.weights = W->data;
 	d.bias = b >= 0 ? g->tensors[b].v.data : NULL;
+	/* oneDNN has no plain-layout path for constant conv weights: this copy is private. */
+	if (pass_const_is_borrowed(g, n->in[1]))
+		ps->private_packed_bytes += tv_nbytes(W);
 	return create_with_epilogue(g, pi, &d, &d.post, conv_create, true, -1, ps);
 }
 

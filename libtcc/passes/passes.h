@@ -16,6 +16,8 @@ typedef struct pass_stats {
 	int extern_kernels;	/* nodes running on oneDNN */
 	int blocked_tensors;	/* intermediates kept in oneDNN's blocked layout */
 	int dynamic_nodes;	/* nodes whose shapes are only known at run time */
+	int borrowed_weights;	/* MatMul/Gemm weights oneDNN reads in place from a weight buffer */
+	size_t private_packed_bytes; /* weight-buffer bytes oneDNN still prepacked into a private copy */
 	size_t arena_bytes;
 } pass_stats;
 
@@ -25,6 +27,12 @@ typedef struct pass_stats {
  * Errors (unsupported dtype/attribute, bad shapes) name the node and op.
  */
 tcc_status pass_infer_fold(ir_graph *g, const op_env *env, bool fold, pass_stats *ps);
+/*
+ * A constant whose data the graph does not own: it points into a read-only
+ * weight-buffer mapping (onnx_load_borrowing()).  Passes never write
+ * constants in place; this is for choosing kernels that read it as is.
+ */
+bool pass_const_is_borrowed(const ir_graph *g, int t);
 /* Removes nodes none of whose outputs are used. */
 void pass_dce(ir_graph *g, pass_stats *ps);
 /* Conv followed by inference BatchNormalization with constant params -> one Conv. */

@@ -4,9 +4,11 @@
 #include "onnx/onnx.h"
 #include "common/error.h"
 
+#include <tcc/weights.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -67,6 +69,59 @@ tcc_status model_from_graph(tcc_model **out, ir_graph *g, const tcc_options *opt
 	return TCC_OK;
 }
 
+/* The buffer named by opts->weights, opened and mapped (nothing to do without one). */
+static tcc_status open_weights(const tcc_options *opts, tcc_weights **w, const void **image,
+			       size_t *size)
+{
+	tcc_weights_info info;
+	tcc_status st;
+
+	*w = NULL;
+	*image = NULL;
+	*size = 0;
+	if (!opts || !opts->weights)
+		return TCC_OK;
+	st = tcc_weights_open(w, opts->weights, NULL);
+	if (!st)
+		st = tcc_weights_map(*w, image);
+	if (!st)
+		st = tcc_weights_info_get(*w, &info);
+	if (st) {
+		char why[256];
+
+		/* Copied first: tcc_set_error() formats into the buffer tcc_last_error() returns. */
+		snprintf(why, sizeof(why), "%s", tcc_last_error());
+		tcc_weights_close(*w);
+		*w = NULL;
+		return tcc_set_error(st, "tcc_options.weights '%s': %s", opts->weights, why);
+	}
+	*size = info.size;
+	return TCC_OK;
+}
+
+/* model_from_graph() for a graph that borrows @w's mapping: the model keeps @w. */
+static tcc_status model_with_weights(tcc_model **out, ir_graph *g, const tcc_options *opts,
+				     const void *src, size_t len, const char *base_dir, tcc_weights *w,
+				     const void *image, size_t size)
+{
+	tcc_options o;
+	tcc_status st;
+
+	if (!w)
+		return model_from_graph(out, g, opts, src, len, base_dir);
+	o = *opts;
+	o.weights = NULL;	/* the caller's string need not outlive the call; the handle is kept */
+	st = model_from_graph(out, g, &o, src, len, base_dir);
+	if (st) {
+		tcc_weights_close(w);	/* after the graph that pointed into it is gone */
+		return st;
+	}
+	(*out)->weights = w;
+	(*out)->wimage = image;
+	(*out)->wimage_size = size;
+	return TCC_OK;
+}
+
 tcc_status tcc_model_load_buffer(tcc_model **out, const void *data, size_t size,
 				 const tcc_options *opts)
 {
@@ -76,8 +131,19 @@ tcc_status tcc_model_load_buffer(tcc_model **out, const void *data, size_t size,
 	if (!out)
 		return tcc_set_error(TCC_ERR_INVALID_ARG, "tcc_model_load_buffer: out is NULL");
 	*out = NULL;
-	st = onnx_load(data, size, NULL, &g);
-	return st ? st : model_from_graph(out, g, opts, data, size, NULL);
+	tcc_weights *w;
+	const void *image;
+	size_t image_size;
+
+	st = open_weights(opts, &w, &image, &image_size);
+	if (st)
+		return st;
+	st = onnx_load_borrowing(data, size, NULL, image, image_size, &g);
+	if (st) {
+		tcc_weights_close(w);
+		return st;
+	}
+	return model_with_weights(out, g, opts, data, size, NULL, w, image, image_size);
 }
 
 tcc_status tcc_model_load(tcc_model **out, const char *path, const tcc_options *opts)
@@ -115,8 +181,16 @@ tcc_status tcc_model_load(tcc_model **out, const char *path, const tcc_options *
 	}
 	const char *base = dirname(dir);	/* points into dir, or at a static "." */
 	void *copy = NULL;
+	tcc_weights *w;
+	const void *image;
+	size_t image_size;
 
-	st = onnx_load(map, (size_t)sb.st_size, base, &g);
+	st = open_weights(opts, &w, &image, &image_size);
+	if (st == TCC_OK) {
+		st = onnx_load_borrowing(map, (size_t)sb.st_size, base, image, image_size, &g);
+		if (st)
+			tcc_weights_close(w);
+	}
 	/* Unmap before compiling (peak memory): only symbolic models need the bytes again. */
 	if (st == TCC_OK && has_symbolic_inputs(g)) {
 		copy = malloc((size_t)sb.st_size);
@@ -125,7 +199,8 @@ tcc_status tcc_model_load(tcc_model **out, const char *path, const tcc_options *
 	}
 	munmap(map, (size_t)sb.st_size);
 	if (st == TCC_OK)
-		st = model_from_graph(out, g, opts, copy, copy ? (size_t)sb.st_size : 0, base);
+		st = model_with_weights(out, g, opts, copy, copy ? (size_t)sb.st_size : 0, base, w, image,
+					image_size);
 	free(copy);
 	free(dir);
 	return st;
@@ -143,6 +218,7 @@ void tcc_model_free(tcc_model *m)
 	free(m->spec_dir);
 	free(m->cache_dir);
 	ir_graph_free(m->g);
+	tcc_weights_close(m->weights);	/* after every graph that points into it */
 	free(m->arena);
 	free(m->rt);
 	free(m->uses);
@@ -209,6 +285,29 @@ size_t tcc_model_arena_bytes(const tcc_model *m)
 		if (m->spec[i].m && (!best || m->spec[i].used > best->used))
 			best = &m->spec[i];
 	return best ? best->m->arena_bytes : m->arena_bytes;
+}
+
+tcc_status tcc_model_weights_stats_get(const tcc_model *m, tcc_model_weights_stats *s)
+{
+	if (!m || !s)
+		return tcc_set_error(TCC_ERR_INVALID_ARG, "tcc_model_weights_stats_get: NULL argument");
+	memset(s, 0, sizeof(*s));
+	if (!m->wimage)
+		return TCC_OK;
+	const char *lo = m->wimage, *hi = lo + m->wimage_size;
+
+	for (int i = 0; i < m->g->n_tensors; i++) {
+		const ir_tensor *t = &m->g->tensors[i];
+		const char *p = t->v.data;
+
+		if (t->kind == IR_CONST && p && p >= lo && p < hi) {
+			s->borrowed_tensors++;
+			s->borrowed_bytes += tv_nbytes(&t->v);
+		}
+	}
+	s->in_place_weights = (size_t)m->stats.borrowed_weights;
+	s->private_packed_bytes = m->stats.private_packed_bytes;
+	return TCC_OK;
 }
 
 void tcc_free(void *p)

@@ -40,6 +40,14 @@ struct tcc_model {
 		unsigned long used;
 	} spec[TCC_SPEC_SLOTS];
 	unsigned long spec_clock;
+	/*
+	 * opts.weights: the open buffer whose read-only mapping the graph's
+	 * initializers point into (NULL for a specialisation, which borrows
+	 * its parent's mapping and is freed before it).
+	 */
+	struct tcc_weights *weights;
+	const void *wimage;
+	size_t wimage_size;
 };
 
 /* Wraps a loaded graph into a compiled model (takes @g); keeps @src for specialisation. */

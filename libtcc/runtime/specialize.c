@@ -52,7 +52,7 @@ tcc_status model_specialized(tcc_model *m, const tcc_tensor *inputs, int n_input
 		if (!s->m || (slot->m && s->used < slot->used))
 			slot = s;
 	}
-	st = onnx_load(m->spec_src, m->spec_len, m->spec_dir, &sg);
+	st = onnx_load_borrowing(m->spec_src, m->spec_len, m->spec_dir, m->wimage, m->wimage_size, &sg);
 	if (st)
 		return st;
 	for (int k = 0; k < n_inputs; k++) {

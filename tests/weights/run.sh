@@ -12,6 +12,13 @@ mkdir -p build/tests/weights
 if /usr/bin/python3 tests/weights/make_onnx.py build/tests/weights/tiny.onnx 2>/dev/null; then
 	export TCC_WEIGHTS_TEST_ONNX=build/tests/weights/tiny.onnx
 fi
+# Models for test_model_weights (a 36 MiB MLP, Conv+BN, mismatching tiny ones).
+mkdir -p build/tests/weights/models
+if /usr/bin/python3 tests/weights/make_models.py build/tests/weights/models 2>/dev/null; then
+	export TCC_WEIGHTS_TEST_MODELS=build/tests/weights/models
+else
+	echo "# make_models.py failed (python3-onnx/numpy missing?): test_model_weights skips"
+fi
 for t in build/tests/weights/test_*; do
 	[[ -x $t ]] || continue
 	echo "# $t"

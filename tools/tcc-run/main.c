@@ -33,6 +33,8 @@ static void usage(FILE *f)
 		"  --bench N              after one warm-up run, time N runs and end with the line\n"
 		"                         'latency_ms median=<x> min=<y> iters=<N>'\n"
 		"  --threads T            worker threads (default: all online CPUs)\n"
+		"  --weights NAME         read the initializers in place from the sealed weight buffer NAME\n"
+		"                         (made by `tccctl weights load NAME MODEL.onnx --onnx`)\n"
 		"  --seed S               seed for random inputs (default 0)\n"
 		"  --opt-level L          0: no fusion/codegen, 1: all passes (default 1)\n"
 		"  --verbose              print pass and compile statistics to stderr\n"
@@ -237,6 +239,7 @@ int main(int argc, char **argv)
 		{ "threads", required_argument, NULL, 't' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "opt-level", required_argument, NULL, 'O' },
+		{ "weights", required_argument, NULL, 'W' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -250,7 +253,7 @@ int main(int argc, char **argv)
 	char err[512];
 	int rc = 1;
 
-	while ((c = getopt_long(argc, argv, "i:d:o:b:t:s:O:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:d:o:b:t:s:O:W:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			if (n_given >= MAX_IO || parse_pair(optarg, &inputs[n_given++], "--input"))
@@ -265,6 +268,7 @@ int main(int argc, char **argv)
 		case 't': opts.threads = (int)parse_long(optarg, "--threads", 1); break;
 		case 's': seed = (uint64_t)parse_long(optarg, "--seed", 0); break;
 		case 'O': opts.opt_level = (int)parse_long(optarg, "--opt-level", 0); break;
+		case 'W': opts.weights = optarg; break;
 		case 'v': opts.verbose = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;

@@ -1,0 +1,73 @@
+#!/usr/bin/python3
+"""Models for test_model_weights (written to the directory given as argv[1]).
+
+mlp.onnx      x[4,2048] -> MatMul(2048x2048)+Add -> Relu -> MatMul(2048x2048)+Add -> Relu
+              -> Gemm(transB, 2048x512): 36 MiB of f32 weights, enough that one private
+              copy is unmistakable in RssAnon.
+convbn.onnx   Conv -> BatchNormalization -> Relu -> Conv -> BatchNormalization: the
+              compiler folds each BN into its Conv (rewrites the weights).
+tiny.onnx     y = x @ W[4,3] + B[3] (the tiny model of make_onnx.py).
+tiny_other.onnx  same names, W[4,4] and B[4]: a buffer of the one is wrong for the other.
+tiny_stale.onnx  tiny.onnx with other values in W (same names, dtypes and shapes).
+"""
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+out = sys.argv[1]
+rng = np.random.default_rng(7)
+
+
+def save(name, nodes, inputs, outputs, inits):
+    g = helper.make_graph(nodes, name, inputs, outputs, [numpy_helper.from_array(v, k) for k, v in inits.items()])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    onnx.checker.check_model(m)
+    onnx.save(m, os.path.join(out, name + ".onnx"))
+
+
+def f32(*shape, scale=0.05):
+    return (rng.standard_normal(shape) * scale).astype(np.float32)
+
+
+save("mlp",
+     [helper.make_node("MatMul", ["x", "W1"], ["h1"]), helper.make_node("Add", ["h1", "B1"], ["a1"]),
+      helper.make_node("Relu", ["a1"], ["r1"]),
+      helper.make_node("MatMul", ["r1", "W2"], ["h2"]), helper.make_node("Add", ["h2", "B2"], ["a2"]),
+      helper.make_node("Relu", ["a2"], ["r2"]),
+      helper.make_node("Gemm", ["r2", "W3", "B3"], ["y"], transB=1)],
+     [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4, 2048])],
+     [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4, 512])],
+     {"W1": f32(2048, 2048), "B1": f32(2048), "W2": f32(2048, 2048), "B2": f32(2048),
+      "W3": f32(512, 2048), "B3": f32(512)})
+
+bn = {}
+for i, (oc, ic) in enumerate([(16, 3), (8, 16)]):
+    bn[f"C{i}"] = f32(oc, ic, 3, 3, scale=0.3)
+    bn[f"CB{i}"] = f32(oc)
+    bn[f"S{i}"] = (1 + f32(oc)).astype(np.float32)
+    bn[f"T{i}"] = f32(oc)
+    bn[f"M{i}"] = f32(oc)
+    bn[f"V{i}"] = (1 + np.abs(f32(oc))).astype(np.float32)
+save("convbn",
+     [helper.make_node("Conv", ["x", "C0", "CB0"], ["c0"], pads=[1, 1, 1, 1]),
+      helper.make_node("BatchNormalization", ["c0", "S0", "T0", "M0", "V0"], ["b0"]),
+      helper.make_node("Relu", ["b0"], ["r0"]),
+      helper.make_node("Conv", ["r0", "C1", "CB1"], ["c1"], pads=[1, 1, 1, 1]),
+      helper.make_node("BatchNormalization", ["c1", "S1", "T1", "M1", "V1"], ["y"])],
+     [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 16, 16])],
+     [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8, 16, 16])], bn)
+
+
+def tiny(name, n, w):
+    save(name, [helper.make_node("MatMul", ["x", "W"], ["xw"]), helper.make_node("Add", ["xw", "B"], ["y"])],
+         [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+         [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, n])],
+         {"W": w, "B": np.arange(n, dtype=np.float32) - 1})
+
+
+tiny("tiny", 3, (np.arange(12, dtype=np.float32) / 4).reshape(4, 3))
+tiny("tiny_other", 4, (np.arange(16, dtype=np.float32) / 4).reshape(4, 4))
+tiny("tiny_stale", 3, (np.arange(12, dtype=np.float32) / 8).reshape(4, 3))
