@@ -356,9 +356,47 @@ out:
  * decoded, not copied, not owned by the graph (so ir_graph_free() and
  * ir_tensor_release_data() leave it alone).
  */
-static tcc_status borrow_initializer(ir_graph *g, const Onnx__TensorProto *tp, const void *image,
-				     size_t image_size)
+typedef struct borrow_src {
+	const void *image;
+	size_t image_size;
+	const onnx_raw_ref *refs;	/* raw_data left out of the parsed bytes (strip.c) */
+	size_t n_refs;
+} borrow_src;
+
+static const onnx_raw_ref *raw_ref_of(const borrow_src *b, const char *name)
 {
+	size_t len = strlen(name);
+
+	for (size_t i = 0; i < b->n_refs; i++)
+		if (b->refs[i].name_len == len && b->refs[i].name && !memcmp(b->refs[i].name, name, len))
+			return &b->refs[i];
+	return NULL;
+}
+
+/*
+ * 17 windows of 64 bytes spread over the tensor, ends included: a buffer
+ * of another version of the model differs nearly everywhere, and reading
+ * only these keeps the file's weight pages untouched.
+ */
+static bool samples_equal(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	const size_t win = 64, points = 17;
+
+	if (n <= win * points)
+		return !memcmp(a, b, n);
+	for (size_t k = 0; k < points; k++) {
+		size_t off = (n - win) / (points - 1) * k;
+
+		if (memcmp(a + off, b + off, win))
+			return false;
+	}
+	return true;
+}
+
+static tcc_status borrow_initializer(ir_graph *g, const Onnx__TensorProto *tp, const borrow_src *b)
+{
+	const void *image = b->image;
+	size_t image_size = b->image_size;
 	tcc_weights_record rec;
 	size_t nbytes;
 	tv v;
@@ -395,12 +433,16 @@ static tcc_status borrow_initializer(ir_graph *g, const Onnx__TensorProto *tp, c
 				     tp->name, want, have, rec.nbytes);
 	}
 	/*
-	 * Inline bytes are already in memory (protobuf-c copied them), so
-	 * comparing costs one pass and catches a buffer of another version of
-	 * the same model, which would otherwise give silently wrong results.
-	 * External data is not read: skipping that read is the point.
+	 * A buffer of another version of the same model (same names and
+	 * shapes) would give silently wrong results: compare the values.
+	 * Fully when protobuf-c already copied them (the file could not be
+	 * stripped), by samples when they were left in the file (strip.c);
+	 * external data is not read at all: skipping that is the point.
 	 */
-	if (tp->has_raw_data && (tp->raw_data.len != nbytes || memcmp(tp->raw_data.data, rec.data, nbytes)))
+	const onnx_raw_ref *ref = tp->has_raw_data ? NULL : raw_ref_of(b, tp->name);
+
+	if ((tp->has_raw_data && (tp->raw_data.len != nbytes || memcmp(tp->raw_data.data, rec.data, nbytes))) ||
+	    (ref && (ref->len != nbytes || !samples_equal(ref->raw, rec.data, nbytes))))
 		return tcc_set_error(TCC_ERR_INVALID_ARG,
 				     "initializer '%s': the weight buffer holds other values than the model file (stale buffer?)",
 				     tp->name);
@@ -419,8 +461,7 @@ static tcc_status borrow_initializer(ir_graph *g, const Onnx__TensorProto *tp, c
 	return TCC_OK;
 }
 
-static tcc_status build(Onnx__ModelProto *m, const char *base_dir, const void *image,
-			size_t image_size, ir_graph *g)
+static tcc_status build(Onnx__ModelProto *m, const char *base_dir, const borrow_src *borrow, ir_graph *g)
 {
 	Onnx__GraphProto *gp = m->graph;
 	tcc_status st;
@@ -438,8 +479,8 @@ static tcc_status build(Onnx__ModelProto *m, const char *base_dir, const void *i
 
 		if (!tp->name || !tp->name[0])
 			return tcc_set_error(TCC_ERR_PARSE, "initializer %zu has no name", i);
-		if (image) {
-			st = borrow_initializer(g, tp, image, image_size);
+		if (borrow) {
+			st = borrow_initializer(g, tp, borrow);
 			if (st)
 				return st;
 			continue;
@@ -508,23 +549,45 @@ tcc_status onnx_load(const void *buf, size_t size, const char *base_dir, ir_grap
 tcc_status onnx_load_borrowing(const void *buf, size_t size, const char *base_dir,
 			       const void *image, size_t image_size, ir_graph **out)
 {
+	borrow_src borrow = { .image = image, .image_size = image_size };
 	Onnx__ModelProto *m;
+	void *stripped = NULL;
+	onnx_raw_ref *refs = NULL;
 	ir_graph *g;
 	tcc_status st;
 
 	*out = NULL;
 	if (!buf || !size)
 		return tcc_set_error(TCC_ERR_PARSE, "empty model");
+	if (image) {
+		size_t n;
+
+		st = onnx_strip_initializer_data(buf, size, &stripped, &n, &refs, &borrow.n_refs);
+		if (st == TCC_OK) {
+			buf = stripped;
+			size = n;
+			borrow.refs = refs;
+		} else if (st == TCC_ERR_UNSUPPORTED) {
+			tcc_clear_error();	/* protobuf-c says what is wrong with it, if anything */
+		} else {
+			return st;
+		}
+	}
 	m = onnx__model_proto__unpack(NULL, size, buf);
-	if (!m)
+	free(stripped);
+	if (!m) {
+		free(refs);
 		return tcc_set_error(TCC_ERR_PARSE,
 				     "not a valid ONNX model: protobuf decoding failed (truncated or corrupt file)");
+	}
 	g = ir_graph_new();
 	if (!g) {
+		free(refs);
 		onnx__model_proto__free_unpacked(m, NULL);
 		return tcc_set_error(TCC_ERR_NO_MEMORY, "graph");
 	}
-	st = build(m, base_dir, image, image_size, g);
+	st = build(m, base_dir, image ? &borrow : NULL, g);
+	free(refs);
 	onnx__model_proto__free_unpacked(m, NULL);
 	if (st) {
 		ir_graph_free(g);

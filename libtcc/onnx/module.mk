@@ -5,7 +5,7 @@ ONNX_GEN_DIR := $(BUILD)/gen/onnx
 ONNX_GEN_C   := $(ONNX_GEN_DIR)/onnx.pb-c.c
 ONNX_GEN_H   := $(ONNX_GEN_DIR)/onnx.pb-c.h
 
-LIBTCC_SRCS += libtcc/onnx/loader.c libtcc/onnx/tensor_proto.c
+LIBTCC_SRCS += libtcc/onnx/loader.c libtcc/onnx/tensor_proto.c libtcc/onnx/strip.c
 LIBTCC_GEN_SRCS += $(ONNX_GEN_C)
 LIBTCC_PKGS += libprotobuf-c
 

@@ -26,6 +26,23 @@ tcc_status onnx_load(const void *buf, size_t size, const char *base_dir, ir_grap
 tcc_status onnx_load_borrowing(const void *buf, size_t size, const char *base_dir,
 			       const void *image, size_t image_size, ir_graph **out);
 
+/* Where an initializer's raw_data was in the original bytes (not NUL-terminated name). */
+typedef struct onnx_raw_ref {
+	const char *name;
+	size_t name_len;
+	const void *raw;
+	size_t len;
+} onnx_raw_ref;
+
+/*
+ * A malloc'd copy of a serialized ModelProto without the raw_data of its
+ * graph's initializers (never read), and where each was (@refs, malloc'd,
+ * pointing into @buf).  TCC_ERR_UNSUPPORTED when the bytes are not plain
+ * wire data: parse the original then.
+ */
+tcc_status onnx_strip_initializer_data(const void *buf, size_t size, void **out, size_t *out_size,
+				       onnx_raw_ref **refs, size_t *n_refs);
+
 struct Onnx__TensorProto;
 /* dtype and dims of a TensorProto (data untouched) and the bytes they imply. */
 tcc_status onnx_tensor_shape(const struct Onnx__TensorProto *tp, tv *out, size_t *nbytes);
