@@ -7,6 +7,7 @@
  * express a node it keeps its reference kernel; nothing is lost but speed.
  */
 #include "passes/passes.h"
+#include "passes/dnnl_passes.h"
 #include "dnnl/dnnl_ops.h"
 #include "ops/conv.h"
 
@@ -74,7 +75,7 @@ bool pass_const_is_borrowed(const ir_graph *g, int t)
  */
 static bool weight_read_in_place(const ir_graph *g, int t, pass_stats *ps)
 {
-	if (!pass_const_is_borrowed(g, t))
+	if (!pass_const_is_borrowed(g, t) && !getenv("W2_FORCE_PLAIN"))
 		return false;
 	ps->borrowed_weights++;
 	return true;
@@ -391,8 +392,10 @@ static tcc_status do_matmul(ir_graph *g, int pi, pass_stats *ps)
 
 	if (A->rank < 2 || B->rank < 2)
 		return TCC_OK;
+	/* B given as [.., N, K] by pass_fold_transpose_b */
+	d.trans_b = ir_attr_int(n, PASS_ATTR_TRANS_B, 0) != 0;
 	d.K = A->dims[A->rank - 1];
-	d.N = B->dims[B->rank - 1];
+	d.N = B->dims[B->rank - (d.trans_b ? 2 : 1)];
 	if (is_const(g, n->in[1]) && B->rank == 2) {
 		d.batch = d.b_batch = 1;
 		d.M = tv_numel(A) / (d.K ? d.K : 1);

@@ -2,6 +2,7 @@
 /* The model compiler: pass pipeline, arena, run-time tables. */
 #include "runtime/runtime.h"
 #include "common/error.h"
+#include "passes/dnnl_passes.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,11 +47,14 @@ tcc_status model_compile(tcc_model *m)
 		if (st)
 			return st;
 		pass_dce(g, &m->stats);
-		st = pass_extern_kernels(g, &m->stats);
+		st = pass_fold_transpose_b(g, &m->stats);
 		if (st)
 			return st;
+		st = pass_extern_kernels(g, &m->stats);
+		if (st || (st = pass_check_transpose_b(g)))
+			return st;
 		st = pass_fuse_layernorm(g, &m->stats);
-		if (st)
+		if (st || (st = pass_norm_dnnl(g, &m->stats)))
 			return st;
 		st = pass_fuse_pointwise(g, &m->opts, &m->stats);
 		if (st)
