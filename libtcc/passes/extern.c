@@ -75,7 +75,7 @@ bool pass_const_is_borrowed(const ir_graph *g, int t)
  */
 static bool weight_read_in_place(const ir_graph *g, int t, pass_stats *ps)
 {
-	if (!pass_const_is_borrowed(g, t) && !getenv("W2_FORCE_PLAIN"))
+	if (!pass_const_is_borrowed(g, t))
 		return false;
 	ps->borrowed_weights++;
 	return true;

@@ -111,7 +111,22 @@ static tcc_status model_with_weights(tcc_model **out, ir_graph *g, const tcc_opt
 		return model_from_graph(out, g, opts, src, len, base_dir);
 	o = *opts;
 	o.weights = NULL;	/* the caller's string need not outlive the call; the handle is kept */
+	/*
+	 * A symbolic model keeps its bytes to specialise later: keep them
+	 * without the initializers' data, which the buffer has, or the copy
+	 * would hold every weight privately again.
+	 */
+	void *stripped = NULL;
+	onnx_raw_ref *refs = NULL;
+	size_t n_refs;
+
+	if (src && has_symbolic_inputs(g) &&
+	    onnx_strip_initializer_data(src, len, &stripped, &len, &refs, &n_refs) == TCC_OK)
+		src = stripped;
+	tcc_clear_error();
+	free(refs);
 	st = model_from_graph(out, g, &o, src, len, base_dir);
+	free(stripped);
 	if (st) {
 		tcc_weights_close(w);	/* after the graph that pointed into it is gone */
 		return st;
@@ -192,15 +207,25 @@ tcc_status tcc_model_load(tcc_model **out, const char *path, const tcc_options *
 			tcc_weights_close(w);
 	}
 	/* Unmap before compiling (peak memory): only symbolic models need the bytes again. */
+	size_t copy_len = (size_t)sb.st_size;
+
 	if (st == TCC_OK && has_symbolic_inputs(g)) {
-		copy = malloc((size_t)sb.st_size);
-		if (copy)
-			memcpy(copy, map, (size_t)sb.st_size);
+		onnx_raw_ref *refs = NULL;
+		size_t n_refs;
+
+		/* With a weight buffer the weights need not be kept (see model_with_weights()). */
+		if (!w || onnx_strip_initializer_data(map, copy_len, &copy, &copy_len, &refs, &n_refs)) {
+			tcc_clear_error();
+			copy_len = (size_t)sb.st_size;
+			copy = malloc(copy_len);
+			if (copy)
+				memcpy(copy, map, copy_len);
+		}
+		free(refs);
 	}
 	munmap(map, (size_t)sb.st_size);
 	if (st == TCC_OK)
-		st = model_with_weights(out, g, opts, copy, copy ? (size_t)sb.st_size : 0, base, w, image,
-					image_size);
+		st = model_with_weights(out, g, opts, copy, copy ? copy_len : 0, base, w, image, image_size);
 	free(copy);
 	free(dir);
 	return st;

@@ -9,6 +9,8 @@ convbn.onnx   Conv -> BatchNormalization -> Relu -> Conv -> BatchNormalization: 
 tiny.onnx     y = x @ W[4,3] + B[3] (the tiny model of make_onnx.py).
 tiny_other.onnx  same names, W[4,4] and B[4]: a buffer of the one is wrong for the other.
 tiny_stale.onnx  tiny.onnx with other values in W (same names, dtypes and shapes).
+dyn.onnx      x[batch,64] @ W[64,32] + B: symbolic input dims.
+ext.onnx      the same with static dims and its weights in ext.data (ONNX external data).
 """
 import os
 import sys
@@ -71,3 +73,21 @@ def tiny(name, n, w):
 tiny("tiny", 3, (np.arange(12, dtype=np.float32) / 4).reshape(4, 3))
 tiny("tiny_other", 4, (np.arange(16, dtype=np.float32) / 4).reshape(4, 4))
 tiny("tiny_stale", 3, (np.arange(12, dtype=np.float32) / 8).reshape(4, 3))
+
+# dyn.onnx: symbolic batch (compiled per shape, from the same buffer);
+# ext.onnx + ext.data: the weights as ONNX external data.
+W = f32(64, 32, scale=1.0)
+Bv = f32(32, scale=1.0)
+for name, dims in (("dyn", ["batch", 64]), ("ext", [2, 64])):
+    g = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "W"], ["xw"]), helper.make_node("Add", ["xw", "B"], ["y"])], name,
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, dims)],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [dims[0], 32])],
+        [numpy_helper.from_array(W, "W"), numpy_helper.from_array(Bv, "B")])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    onnx.checker.check_model(m)
+    if name == "ext":
+        onnx.save(m, os.path.join(out, "ext.onnx"), save_as_external_data=True, all_tensors_to_one_file=True,
+                  location="ext.data", size_threshold=0)
+    else:
+        onnx.save(m, os.path.join(out, name + ".onnx"))

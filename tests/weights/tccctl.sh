@@ -6,7 +6,7 @@ cd "$(dirname "$0")/../.."
 B=build/bin/tccctl
 name=wt-cli-$$
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"; $B weights unload $name --backend embedded >/dev/null 2>&1' EXIT
+trap 'rm -rf "$tmp"; $B weights unload $name --backend embedded >/dev/null 2>&1; $B weights unload $name-run >/dev/null 2>&1' EXIT
 head -c 3000000 /dev/urandom > "$tmp/w.bin"
 n=0 fails=0
 check() { # check "description" command...
@@ -15,7 +15,7 @@ check() { # check "description" command...
 	if "$@" >"$tmp/out" 2>&1; then echo "ok $n - tccctl: $d"
 	else echo "not ok $n - tccctl: $d"; sed 's/^/#   /' "$tmp/out"; fails=$((fails + 1)); fi
 }
-echo "1..8"
+echo "1..10"
 check "load --resident returns and reports the size" \
 	bash -c "$B weights load $name $tmp/w.bin --resident --backend embedded | grep -q '3000000 bytes'"
 check "list shows it resident" \
@@ -39,5 +39,22 @@ if [[ -n ${TCC_WEIGHTS_TEST_ONNX:-} ]]; then
 			 $B weights unload $name-onnx --backend embedded"
 else
 	n=$((n + 1)); echo "ok $n - tccctl: load --onnx # SKIP no test model (python3-onnx)"
+fi
+# tcc-run --weights: the buffer's default backend is what tcc_options.weights opens.
+R=build/bin/tcc-run
+if [[ -n ${TCC_WEIGHTS_TEST_ONNX:-} ]]; then
+	check "tcc-run --weights NAME gives the private run's output, read from the buffer" \
+		bash -c "$B weights load $name-run $TCC_WEIGHTS_TEST_ONNX --onnx --resident >/dev/null &&
+			 $R $TCC_WEIGHTS_TEST_ONNX --output-dir $tmp/private >/dev/null &&
+			 $R $TCC_WEIGHTS_TEST_ONNX --weights $name-run --output-dir $tmp/shared >/dev/null &&
+			 cmp $tmp/private/y.npy $tmp/shared/y.npy"
+	check "tcc-run --weights with another model's buffer or no buffer fails with exit 1 and says why" \
+		bash -c "$B weights load $name-other $tmp/w.bin --resident >/dev/null;
+			 $R $TCC_WEIGHTS_TEST_ONNX --weights $name-other 2>$tmp/err; rc=\$?;
+			 $B weights unload $name-other; test \$rc = 1 && grep -q 'weight buffer' $tmp/err &&
+			 $R $TCC_WEIGHTS_TEST_ONNX --weights $name-none 2>$tmp/err; test \$? = 1 && grep -q 'no such' $tmp/err"
+else
+	n=$((n + 2)); echo "ok $((n - 1)) - tcc-run --weights # SKIP no test model (python3-onnx)"
+	echo "ok $n - tcc-run --weights, wrong buffer # SKIP no test model (python3-onnx)"
 fi
 exit $((fails > 0))

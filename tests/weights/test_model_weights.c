@@ -292,6 +292,57 @@ static void a_buffer_of_another_model_is_a_clear_error(void **state)
 	tcc_weights_close(w);
 }
 
+/* Run the 64 -> 32 MatMul+Add model @onnx on a [batch, 64] input. */
+static tcc_status run_small(const char *onnx, const char *weights, int64_t batch, float *y,
+			    tcc_model_weights_stats *stats)
+{
+	return run_model(onnx, weights, 1, (const int64_t[]){ batch, 64 }, 2, y, (size_t)batch * 32, stats);
+}
+
+/* A model with symbolic dims is compiled again per input shape: from the same mapping. */
+static void symbolic_model_specialises_from_the_buffer(void **state)
+{
+	const char *name = buffer_name("dyn");
+	tcc_weights *w = load_buffer(name, model("dyn"));
+	float a[5 * 32], b[5 * 32];
+	tcc_model_weights_stats s;
+
+	NEED_MODELS();
+	for (int64_t batch = 1; batch <= 5; batch += 4) {
+		assert_int_equal(run_small(model("dyn"), NULL, batch, a, NULL), TCC_OK);
+		assert_int_equal(run_small(model("dyn"), name, batch, b, &s), TCC_OK);
+		assert_int_equal(s.borrowed_tensors, 2);
+		assert_memory_equal(a, b, (size_t)batch * 32 * sizeof(float));
+	}
+	tcc_weights_close(w);
+}
+
+/*
+ * Weights in ONNX external data are not read at all from a buffer: with the
+ * data file gone the private load fails and the shared one still runs.
+ */
+static void external_data_is_not_read(void **state)
+{
+	const char *name = buffer_name("ext");
+	tcc_weights *w = load_buffer(name, model("ext"));
+	char data[512], moved[520];
+	float a[2 * 32], b[2 * 32];
+
+	NEED_MODELS();
+	assert_int_equal(run_small(model("ext"), NULL, 2, a, NULL), TCC_OK);
+	snprintf(data, sizeof(data), "%s/ext.data", models);
+	snprintf(moved, sizeof(moved), "%s.away", data);
+	assert_int_equal(rename(data, moved), 0);
+	tcc_status priv = run_small(model("ext"), NULL, 2, b, NULL);
+	tcc_status shared = run_small(model("ext"), name, 2, b, NULL);
+
+	assert_int_equal(rename(moved, data), 0);
+	assert_int_equal(priv, TCC_ERR_IO);
+	assert_int_equal(shared, TCC_OK);
+	assert_memory_equal(a, b, sizeof(a));
+	tcc_weights_close(w);
+}
+
 /* RssAnon (private anonymous memory) of this process, in bytes. */
 static long long rss_anon(void)
 {
@@ -369,6 +420,8 @@ int main(void)
 		cmocka_unit_test(bn_folding_does_not_write_into_the_mapping),
 		cmocka_unit_test(two_processes_run_from_one_buffer),
 		cmocka_unit_test(a_buffer_of_another_model_is_a_clear_error),
+		cmocka_unit_test(symbolic_model_specialises_from_the_buffer),
+		cmocka_unit_test(external_data_is_not_read),
 		cmocka_unit_test(loading_from_the_buffer_makes_no_private_copy),
 	};
 
