@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Weight buffers: 8 processes sharing one sealed buffer vs 8 private copies
 # (memory as Pss sum, start-to-first-touch), on this host's default backend;
-# then the same with a 64 MiB ONNX MLP (private: tcc_model_load at opt_level 0).
+# then 8 workers running a 64 MiB ONNX MLP: each loading it privately vs each
+# reading its initializers in place from one buffer (tcc_options.weights),
+# start-to-first-inference and Pss sum.
 # Not part of `make check`.  WEIGHTS_BENCH_MIB / WEIGHTS_BENCH_PROCS override.
 # With --qemu, also runs it in the test guest (tcc.ko backend, and the embedded
 # backend with small pages, THP and hugetlb): timings there are under TCG.
@@ -13,7 +15,7 @@ echo "== host ($(nproc) CPUs; shmem THP: $(sed 's/.*\[\(.*\)\].*/\1/' /sys/kerne
 build/bench/weights_bench --procs "$procs" --mib "$mib"
 model=build/bench/mlp_weights.onnx
 if [[ -s $model ]] || /usr/bin/python3 bench/weights/make_mlp.py "$model" 2048 4; then
-	echo "== host, a 64 MiB MLP: private tcc_model_load vs attaching its packed initializers"
+	echo "== host, a 64 MiB MLP: private tcc_model_load vs tcc_options.weights, to the first inference"
 	build/bench/weights_bench --procs "$procs" --onnx "$model"
 fi
 if [[ ${1:-} == --qemu ]]; then

@@ -92,6 +92,14 @@ typedef struct tcc_options {
 	 * Documentation/weights.md.
 	 */
 	const char *weights;
+	/*
+	 * With @weights: 0 (default) oneDNN reads MatMul/Gemm weights in place
+	 * in their plain layout: no private copy, but its matmul kernels are
+	 * slower on that layout than on the prepacked one (about 4x at batch 1,
+	 * see Documentation/weights.md); 1: prepack them privately as a private
+	 * load does (full speed, one private copy of them per process).
+	 */
+	int weights_prepack;
 } tcc_options;
 
 typedef struct tcc_model tcc_model;

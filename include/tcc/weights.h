@@ -177,7 +177,8 @@ typedef struct tcc_model_weights_stats {
 	size_t borrowed_tensors;	/* initializers pointing into the mapping */
 	size_t borrowed_bytes;		/* their bytes */
 	size_t in_place_weights;	/* MatMul/Gemm weights oneDNN reads from the mapping */
-	size_t private_packed_bytes;	/* buffer bytes oneDNN prepacked into a private copy (Conv) */
+	size_t private_packed_bytes;	/* buffer bytes oneDNN prepacked into a private copy
+					 * (Conv always; MatMul/Gemm with weights_prepack) */
 } tcc_model_weights_stats;
 
 /* All zero for a model loaded without a weight buffer. */

@@ -71,12 +71,17 @@ bool pass_const_is_borrowed(const ir_graph *g, int t)
 /*
  * A MatMul/Gemm weight read in place from a shared weight buffer: given to
  * oneDNN as a run-time B in the file's plain layout instead of being
- * prepacked, because a prepacked copy would be private to this process.
+ * prepacked, because a prepacked copy would be private to this process
+ * (unless the caller asked for that: tcc_options.weights_prepack).
  */
 static bool weight_read_in_place(const ir_graph *g, int t, pass_stats *ps)
 {
 	if (!pass_const_is_borrowed(g, t))
 		return false;
+	if (ps->prepack_borrowed) {
+		ps->private_packed_bytes += tv_nbytes(&g->tensors[t].v);
+		return false;
+	}
 	ps->borrowed_weights++;
 	return true;
 }

@@ -16,6 +16,7 @@ typedef struct pass_stats {
 	int extern_kernels;	/* nodes running on oneDNN */
 	int blocked_tensors;	/* intermediates kept in oneDNN's blocked layout */
 	int dynamic_nodes;	/* nodes whose shapes are only known at run time */
+	bool prepack_borrowed;	/* in (tcc_options.weights_prepack): prepack weight-buffer weights privately */
 	int borrowed_weights;	/* MatMul/Gemm weights oneDNN reads in place from a weight buffer */
 	size_t private_packed_bytes; /* weight-buffer bytes oneDNN still prepacked into a private copy */
 	size_t arena_bytes;

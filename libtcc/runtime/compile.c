@@ -35,6 +35,7 @@ tcc_status model_compile(tcc_model *m)
 	tcc_status st;
 
 	m->env.opset = g->opset;
+	m->stats.prepack_borrowed = m->opts.weights_prepack != 0;
 	m->env.threads = m->opts.threads > 0 ? m->opts.threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (m->env.threads < 1)
 		m->env.threads = 1;
@@ -86,7 +87,7 @@ tcc_status model_compile(tcc_model *m)
 			m->stats.fused_kernels,
 			m->stats.dynamic_nodes, m->arena_bytes, (long long)g->opset, m->compile_ms);
 	if (m->opts.verbose && m->stats.borrowed_weights + m->stats.private_packed_bytes)
-		fprintf(stderr, "tcc: weight buffer: %d MatMul/Gemm weights read in place, %zu bytes prepacked privately (Conv)\n",
+		fprintf(stderr, "tcc: weight buffer: %d MatMul/Gemm weights read in place, %zu bytes prepacked privately\n",
 			m->stats.borrowed_weights, m->stats.private_packed_bytes);
 	return TCC_OK;
 }

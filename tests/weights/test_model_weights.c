@@ -34,6 +34,7 @@
 #define CONVBN_OUT (8 * 16 * 16)
 
 static const char *models;
+static int prepack;	/* tcc_options.weights_prepack of run_model() */
 
 static const char *model(const char *name)
 {
@@ -90,7 +91,7 @@ static void fill_input(float *x, size_t n)
 static tcc_status run_model(const char *onnx, const char *weights, int opt_level, const int64_t *in_dims,
 			    int in_rank, float *y, size_t y_count, tcc_model_weights_stats *stats)
 {
-	tcc_options o = { .threads = 1, .opt_level = opt_level, .weights = weights };
+	tcc_options o = { .threads = 1, .opt_level = opt_level, .weights = weights, .weights_prepack = prepack };
 	tcc_tensor in = { .dtype = TCC_F32, .rank = in_rank }, out = { 0 };
 	size_t n = 1;
 	tcc_model *m;
@@ -292,6 +293,26 @@ static void a_buffer_of_another_model_is_a_clear_error(void **state)
 	tcc_weights_close(w);
 }
 
+/* weights_prepack = 1: MatMul/Gemm weights prepacked privately (counted), the private load's kernels. */
+static void prepacking_privately_is_counted(void **state)
+{
+	const char *name = buffer_name("prepack");
+	tcc_weights *w = load_buffer(name, model("mlp"));
+	static float a[MLP_OUT], b[MLP_OUT];
+	tcc_model_weights_stats s;
+
+	NEED_MODELS();
+	run_ok(model("mlp"), NULL, 1, a, MLP_OUT, NULL);
+	prepack = 1;
+	run_ok(model("mlp"), name, 1, b, MLP_OUT, &s);
+	prepack = 0;
+	assert_int_equal(s.borrowed_tensors, 6);
+	assert_int_equal(s.in_place_weights, 0);
+	assert_int_equal(s.private_packed_bytes, (2048 * 2048 * 2 + 512 * 2048) * sizeof(float));
+	assert_memory_equal(a, b, sizeof(a));
+	tcc_weights_close(w);
+}
+
 /* Run the 64 -> 32 MatMul+Add model @onnx on a [batch, 64] input. */
 static tcc_status run_small(const char *onnx, const char *weights, int64_t batch, float *y,
 			    tcc_model_weights_stats *stats)
@@ -420,6 +441,7 @@ int main(void)
 		cmocka_unit_test(bn_folding_does_not_write_into_the_mapping),
 		cmocka_unit_test(two_processes_run_from_one_buffer),
 		cmocka_unit_test(a_buffer_of_another_model_is_a_clear_error),
+		cmocka_unit_test(prepacking_privately_is_counted),
 		cmocka_unit_test(symbolic_model_specialises_from_the_buffer),
 		cmocka_unit_test(external_data_is_not_read),
 		cmocka_unit_test(loading_from_the_buffer_makes_no_private_copy),
