@@ -96,6 +96,19 @@ static tcc_status open_weights(const tcc_options *opts, tcc_weights **w, const v
 		return tcc_set_error(st, "tcc_options.weights '%s': %s", opts->weights, why);
 	}
 	*size = info.size;
+	size_t records;
+
+	st = tcc_weights_image_count(*image, *size, &records);
+	if (st) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "%s", tcc_last_error());
+		tcc_weights_close(*w);
+		*w = NULL;
+		return tcc_set_error(TCC_ERR_INVALID_ARG,
+				     "tcc_options.weights '%s' is not a model's packed initializers (made by `tccctl weights load NAME MODEL.onnx --onnx`): %s",
+				     opts->weights, why);
+	}
 	return TCC_OK;
 }
 

@@ -51,7 +51,7 @@ if [[ -n ${TCC_WEIGHTS_TEST_ONNX:-} ]]; then
 	check "tcc-run --weights with another model's buffer or no buffer fails with exit 1 and says why" \
 		bash -c "$B weights load $name-other $tmp/w.bin --resident >/dev/null;
 			 $R $TCC_WEIGHTS_TEST_ONNX --weights $name-other 2>$tmp/err; rc=\$?;
-			 $B weights unload $name-other; test \$rc = 1 && grep -q 'weight buffer' $tmp/err &&
+			 $B weights unload $name-other; test \$rc = 1 && grep -q 'packed initializers' $tmp/err &&
 			 $R $TCC_WEIGHTS_TEST_ONNX --weights $name-none 2>$tmp/err; test \$? = 1 && grep -q 'no such' $tmp/err"
 else
 	n=$((n + 2)); echo "ok $((n - 1)) - tcc-run --weights # SKIP no test model (python3-onnx)"

@@ -288,6 +288,23 @@ static void a_buffer_of_another_model_is_a_clear_error(void **state)
 	expect_error(model("tiny_stale"), name, TCC_ERR_INVALID_ARG, "other values");
 	/* Names the buffer does not have. */
 	expect_error(model("mlp"), name, TCC_ERR_INVALID_ARG, "has no initializer 'W1'");
+	/* tcc_model_load_buffer() takes the buffer too. */
+	{
+		FILE *f = fopen(model("tiny"), "rb");
+		char bytes[4096];
+		size_t n = f ? fread(bytes, 1, sizeof(bytes), f) : 0;
+		tcc_options o = { .opt_level = 1, .weights = name };
+		tcc_model_weights_stats s;
+		tcc_model *m;
+
+		if (f)
+			fclose(f);
+		assert_true(n > 0 && n < sizeof(bytes));
+		assert_int_equal(tcc_model_load_buffer(&m, bytes, n, &o), TCC_OK);
+		assert_int_equal(tcc_model_weights_stats_get(m, &s), TCC_OK);
+		assert_int_equal(s.borrowed_tensors, 2);
+		tcc_model_free(m);
+	}
 	/* No such buffer. */
 	expect_error(model("tiny"), buffer_name("nosuch"), TCC_ERR_NOT_FOUND, "tcc_options.weights");
 	tcc_weights_close(w);
