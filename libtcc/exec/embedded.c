@@ -20,6 +20,7 @@ struct emb_model_job {
 	tcc_queue *q;
 	tcc_fence *fence;
 	atomic_uint pending;	/* unsignalled deps + 1 for the submission itself */
+	struct tcc_fence_waiter dep_waiters[TCC_JOB_MAX_DEPS];
 	struct tcc_model_desc desc;
 	uint32_t nbufs;
 	void *ptrs[TCC_MODEL_JOB_MAX_BUFS];
@@ -97,8 +98,7 @@ tcc_status tcc_exec_emb_submit(tcc_queue *q, const tcc_model_job *job, tcc_fence
 	q->inflight++;
 	pthread_mutex_unlock(&q->lock);
 	for (uint32_t i = 0; i < job->ndeps; i++)
-		if (tcc_fence_on_signal(job->deps[i], dep_signalled, j))
-			dep_signalled(j);	/* out of memory: don't wait on that one */
+		tcc_fence_on_signal(job->deps[i], &j->dep_waiters[i], dep_signalled, j);
 	dep_signalled(j);
 	return TCC_OK;
 }

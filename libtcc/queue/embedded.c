@@ -23,6 +23,7 @@ struct emb_job {
 	tcc_queue *q;
 	tcc_fence *fence;
 	atomic_uint pending;	/* unsignalled deps + 1 for submission itself */
+	struct tcc_fence_waiter dep_waiters[TCC_JOB_MAX_DEPS];
 	uint32_t ncmds;
 	tcc_cmd *cmds;
 	void **ptrs;
@@ -234,8 +235,7 @@ tcc_status tcc_emb_submit(tcc_queue *q, const tcc_job *job, tcc_fence **fence_ou
 	q->inflight++;
 	pthread_mutex_unlock(&q->lock);
 	for (uint32_t i = 0; i < job->ndeps; i++)
-		if (tcc_fence_on_signal(job->deps[i], dep_signalled, j))
-			dep_signalled(j);	/* out of memory: don't wait on that one */
+		tcc_fence_on_signal(job->deps[i], &j->dep_waiters[i], dep_signalled, j);
 	dep_signalled(j);
 	return TCC_OK;
 }

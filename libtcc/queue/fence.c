@@ -39,12 +39,6 @@ void tcc_fence_put(tcc_fence *f)
 		tcc_kmod_fence_release(f);
 	if (f->fd >= 0)
 		close(f->fd);
-	while (f->waiters) {
-		struct tcc_fence_waiter *w = f->waiters;
-
-		f->waiters = w->next;
-		free(w);
-	}
 	pthread_mutex_destroy(&f->lock);
 	pthread_cond_destroy(&f->cond);
 	free(f);
@@ -67,18 +61,13 @@ void tcc_fence_signal(tcc_fence *f, int error)
 	while (w) {
 		struct tcc_fence_waiter *next = w->next;
 
-		w->fn(w->arg);
-		free(w);
+		w->fn(w->arg);	/* may free @w with its job: not touched after */
 		w = next;
 	}
 }
 
-int tcc_fence_on_signal(tcc_fence *f, tcc_fence_cb fn, void *arg)
+void tcc_fence_on_signal(tcc_fence *f, struct tcc_fence_waiter *w, tcc_fence_cb fn, void *arg)
 {
-	struct tcc_fence_waiter *w = malloc(sizeof(*w));
-
-	if (!w)
-		return -ENOMEM;
 	pthread_mutex_lock(&f->lock);
 	if (!f->signalled) {
 		w->fn = fn;
@@ -86,12 +75,10 @@ int tcc_fence_on_signal(tcc_fence *f, tcc_fence_cb fn, void *arg)
 		w->next = f->waiters;
 		f->waiters = w;
 		pthread_mutex_unlock(&f->lock);
-		return 0;
+		return;
 	}
 	pthread_mutex_unlock(&f->lock);
-	free(w);
 	fn(arg);
-	return 0;
 }
 
 tcc_status tcc_fence_wait(tcc_fence *f, int timeout_ms)

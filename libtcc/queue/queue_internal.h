@@ -47,8 +47,13 @@ struct tcc_queue {
 /* fence.c: embedded fences */
 tcc_fence *tcc_fence_new(enum tcc_qbackend backend);
 void tcc_fence_signal(tcc_fence *f, int error);
-/* Runs @fn(@arg) once @f signals (now, on this thread, if it already has). */
-int tcc_fence_on_signal(tcc_fence *f, tcc_fence_cb fn, void *arg);
+/*
+ * Runs @fn(@arg) once @f signals (now, on this thread, if it already has).
+ * @w is the caller's storage (a job embeds one per dependency) and must live
+ * until @fn has run: registration cannot fail, so no dependency is ever
+ * skipped for want of memory.
+ */
+void tcc_fence_on_signal(tcc_fence *f, struct tcc_fence_waiter *w, tcc_fence_cb fn, void *arg);
 
 /* embedded.c */
 tcc_status tcc_emb_queue_init(tcc_queue *q);
