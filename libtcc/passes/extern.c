@@ -72,13 +72,14 @@ bool pass_const_is_borrowed(const ir_graph *g, int t)
  * A MatMul/Gemm weight read in place from a shared weight buffer: given to
  * oneDNN as a run-time B in the file's plain layout instead of being
  * prepacked, because a prepacked copy would be private to this process
- * (unless the caller asked for that: tcc_options.weights_prepack).
+ * (unless the caller asked for that, tcc_options.weights_prepack, or oneDNN
+ * cannot take this B at run time: !@possible).  Private copies are counted.
  */
-static bool weight_read_in_place(const ir_graph *g, int t, pass_stats *ps)
+static bool weight_read_in_place(const ir_graph *g, int t, bool possible, pass_stats *ps)
 {
 	if (!pass_const_is_borrowed(g, t))
 		return false;
-	if (ps->prepack_borrowed) {
+	if (ps->prepack_borrowed || !possible) {
 		ps->private_packed_bytes += tv_nbytes(&g->tensors[t].v);
 		return false;
 	}
@@ -404,7 +405,7 @@ static tcc_status do_matmul(ir_graph *g, int pi, pass_stats *ps)
 	if (is_const(g, n->in[1]) && B->rank == 2) {
 		d.batch = d.b_batch = 1;
 		d.M = tv_numel(A) / (d.K ? d.K : 1);
-		if (weight_read_in_place(g, n->in[1], ps))
+		if (weight_read_in_place(g, n->in[1], true, ps))
 			src_b = 1;
 		else
 			d.weights = B->data;
@@ -454,7 +455,11 @@ static tcc_status do_gemm(ir_graph *g, int pi, pass_stats *ps)
 	d.M = d.trans_a ? A->dims[1] : A->dims[0];
 	d.K = d.trans_a ? A->dims[0] : A->dims[1];
 	d.N = d.trans_b ? B->dims[0] : B->dims[1];
-	if (is_const(g, n->in[1]) && !weight_read_in_place(g, n->in[1], ps))
+	/* oneDNN refuses alpha != 1 with a bias on a run-time B (it would scale the bias too). */
+	bool runtime_b_ok = d.alpha == 1.0f || d.alpha == 0.0f || c < 0 || beta == 0.0f ||
+			    !is_const(g, c);
+
+	if (is_const(g, n->in[1]) && !weight_read_in_place(g, n->in[1], runtime_b_ok, ps))
 		d.weights = B->data;
 	else
 		src_b = 1;

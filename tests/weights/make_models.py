@@ -11,6 +11,7 @@ tiny_other.onnx  same names, W[4,4] and B[4]: a buffer of the one is wrong for t
 tiny_stale.onnx  tiny.onnx with other values in W (same names, dtypes and shapes).
 dyn.onnx      x[batch,64] @ W[64,32] + B: symbolic input dims.
 ext.onnx      the same with static dims and its weights in ext.data (ONNX external data).
+gemm_alpha.onnx  Gemm(alpha=0.5) with a bias: its weight is prepacked privately.
 """
 import os
 import sys
@@ -91,3 +92,8 @@ for name, dims in (("dyn", ["batch", 64]), ("ext", [2, 64])):
                   location="ext.data", size_threshold=0)
     else:
         onnx.save(m, os.path.join(out, name + ".onnx"))
+
+# gemm_alpha.onnx: Gemm with alpha != 1 and a bias, which oneDNN cannot run on a run-time B.
+save("gemm_alpha", [helper.make_node("Gemm", ["x", "W", "B"], ["y"], alpha=0.5)],
+     [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 64])],
+     [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 32])], {"W": W, "B": Bv})

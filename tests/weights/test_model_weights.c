@@ -337,6 +337,24 @@ static tcc_status run_small(const char *onnx, const char *weights, int64_t batch
 	return run_model(onnx, weights, 1, (const int64_t[]){ batch, 64 }, 2, y, (size_t)batch * 32, stats);
 }
 
+/* A Gemm oneDNN cannot run on a run-time B (alpha != 1 with a bias): prepacked privately, counted. */
+static void gemm_with_alpha_and_bias_is_prepacked_privately(void **state)
+{
+	const char *name = buffer_name("alpha");
+	tcc_weights *w = load_buffer(name, model("gemm_alpha"));
+	float a[2 * 32], b[2 * 32];
+	tcc_model_weights_stats s;
+
+	NEED_MODELS();
+	assert_int_equal(run_small(model("gemm_alpha"), NULL, 2, a, NULL), TCC_OK);
+	assert_int_equal(run_small(model("gemm_alpha"), name, 2, b, &s), TCC_OK);
+	assert_int_equal(s.borrowed_tensors, 2);
+	assert_int_equal(s.in_place_weights, 0);
+	assert_int_equal(s.private_packed_bytes, 64 * 32 * sizeof(float));
+	assert_memory_equal(a, b, sizeof(a));
+	tcc_weights_close(w);
+}
+
 /* A model with symbolic dims is compiled again per input shape: from the same mapping. */
 static void symbolic_model_specialises_from_the_buffer(void **state)
 {
@@ -459,6 +477,7 @@ int main(void)
 		cmocka_unit_test(two_processes_run_from_one_buffer),
 		cmocka_unit_test(a_buffer_of_another_model_is_a_clear_error),
 		cmocka_unit_test(prepacking_privately_is_counted),
+		cmocka_unit_test(gemm_with_alpha_and_bias_is_prepacked_privately),
 		cmocka_unit_test(symbolic_model_specialises_from_the_buffer),
 		cmocka_unit_test(external_data_is_not_read),
 		cmocka_unit_test(loading_from_the_buffer_makes_no_private_copy),
