@@ -16,20 +16,7 @@
 
 static int tccctl(const char *args, char *out, size_t len)
 {
-	char cmd[256];
-	size_t n = 0;
-	FILE *p;
-	int st;
-
-	snprintf(cmd, sizeof(cmd), TCCCTL " %s 2>&1", args);
-	p = popen(cmd, "r");
-	if (!p)
-		return -1;
-	while (n < len - 1 && fgets(out + n, (int)(len - n), p))
-		n += strlen(out + n);
-	out[n] = '\0';
-	st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return tcc_run_tccctl(args, out, len);
 }
 
 FIXTURE(qctl) {

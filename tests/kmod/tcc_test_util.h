@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <xf86drm.h>
 
@@ -121,6 +122,25 @@ static inline int tcc_write_file(const char *path, const char *s)
 	n = write(fd, s, strlen(s));
 	close(fd);
 	return n == (ssize_t)strlen(s) ? 0 : -EIO;
+}
+
+/* Runs `/bin/tccctl @args` (stderr folded in); output in @out, returns its exit status. */
+static inline int tcc_run_tccctl(const char *args, char *out, size_t len)
+{
+	char cmd[256];
+	size_t n = 0;
+	FILE *p;
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "/bin/tccctl %s 2>&1", args);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	while (n < len - 1 && fgets(out + n, (int)(len - n), p))
+		n += strlen(out + n);
+	out[n] = '\0';
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 #endif
