@@ -27,6 +27,12 @@ struct emb_model_job {
 	uint64_t sizes[TCC_MODEL_JOB_MAX_BUFS];
 };
 
+/*
+ * Process-wide on purpose: it stands in for the device.  With tcc.ko an
+ * executor serves every CPU queue of its uid without knowing them; here
+ * tcc_model_executor_run() likewise takes no queue handle, so the queues and
+ * the executors of one process meet in this one list.
+ */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t work = PTHREAD_COND_INITIALIZER;
 static struct emb_model_job *head, *tail;
