@@ -18,8 +18,14 @@
  * (opt_level 1, one thread): start-to-first-inference.  Private workers
  * tcc_model_load() it from the file; shared ones pass the buffer, which
  * holds the model's initializers packed by tcc_weights_load_onnx(), as
- * tcc_options.weights, so they read the weights in place.  The outputs of
- * every worker must be identical (checksum), private and shared alike.
+ * tcc_options.weights, so they read the weights in place: MatMul/Gemm
+ * weights from their pre-packed records (oneDNN's layout for this CPU),
+ * the rest from the plain initializers.  Two more shared runs for
+ * comparison: the same buffer with weights_prepack=1 (private prepacking),
+ * and a buffer of the initializers only (plain_only: oneDNN reads MatMul
+ * weights in their plain layout).  "One copy" is the model's initializers;
+ * the buffer holds them and the packed records.  The outputs of every
+ * worker must be identical (checksum), private and shared alike.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -111,6 +117,7 @@ static void worker(int shared, const char *name, const char *path, size_t size,
 	char c;
 
 	if (onnx_mode) {
+		/* shared: 1 packed records, 2 weights_prepack=1, 3 a plain_only buffer (@name is that one) */
 		tcc_options mo = { .threads = 1, .opt_level = 1, .weights = shared ? name : NULL,
 				   .weights_prepack = shared == 2 };
 		tcc_tensor_info ii;
@@ -249,7 +256,10 @@ int main(int argc, char **argv)
 	int procs = 8, i;
 	size_t mib = 128, size;
 	struct slot *slots;
-	struct result priv, shr, shp = { .ok = 1 };
+	struct result priv, shr, shp = { .ok = 1 }, spl = { .ok = 1 };
+	char plain_name[64];
+	tcc_weights *wplain = NULL;
+	double buffer_mib = 0;
 	tcc_weights_info info;
 	tcc_weights *w;
 	double t_load, one = (double)mib;
@@ -324,24 +334,47 @@ int main(int argc, char **argv)
 	tcc_weights_info_get(w, &info);
 	size = info.size;
 	one = (double)size / (1 << 20);
+	buffer_mib = one;
+	if (onnx_mode) {
+		/* One copy = the model's initializers, without the packed records. */
+		const void *img;
+		size_t n = 0, plain = 0;
+		tcc_weights_record rec;
+		tcc_weights_options po = o;
+
+		if (tcc_weights_map(w, &img) == TCC_OK && tcc_weights_image_count(img, size, &n) == TCC_OK)
+			for (size_t k = 0; k < n; k++)
+				if (tcc_weights_image_at(img, size, k, &rec) == TCC_OK && !strstr(rec.name, "@packed"))
+					plain += rec.nbytes;
+		one = (double)plain / (1 << 20);
+		snprintf(plain_name, sizeof(plain_name), "bench-%d-plain", (int)getpid());
+		po.plain_only = 1;
+		if (tcc_weights_load_onnx(&wplain, plain_name, path, &po) != TCC_OK) {
+			fprintf(stderr, "weights_bench: loading plain: %s\n", tcc_last_error());
+			return 1;
+		}
+	}
 
 	priv = run(0, procs, name, path, size, &o, slots);
 	shr = run(1, procs, name, path, size, &o, slots);
-	if (onnx_mode)	/* weights from the buffer, MatMul/Gemm prepacked privately */
+	if (onnx_mode) {	/* weights from the buffer, MatMul/Gemm prepacked privately */
 		shp = run(2, procs, name, path, size, &o, slots);
+		spl = run(3, procs, plain_name, path, size, &o, slots);
+		tcc_weights_close(wplain);
+	}
 	/* Pss leaves hugetlb pages out: the buffer's pool pages are one more copy's worth. */
 	if (info.backing == TCC_WEIGHTS_HUGETLB)
 		shr.pss_mib += (double)info.alloc_size / (1 << 20);
 	tcc_weights_close(w);
 	if (!file)
 		unlink(path);
-	if (!priv.ok || !shr.ok || !shp.ok) {
+	if (!priv.ok || !shr.ok || !shp.ok || !spl.ok) {
 		fprintf(stderr, "weights_bench: a worker failed\n");
 		return 1;
 	}
 
-	printf("weights bench: %d processes, %.1f MiB of weights, backend %s (%s), load once %.3f s\n",
-	       procs, one, info.backend == TCC_WEIGHTS_MODULE ? "module" : "embedded",
+	printf("weights bench: %d processes, %.1f MiB of weights (buffer %.1f MiB), backend %s (%s), load once %.3f s\n",
+	       procs, one, buffer_mib, info.backend == TCC_WEIGHTS_MODULE ? "module" : "embedded",
 	       tcc_weights_backing_str(info.backing), t_load);
 	printf("  %-28s %12s %12s %14s %14s\n", "", "Pss sum MiB", "x one copy", "median start s",
 	       "max start s");
@@ -351,9 +384,12 @@ int main(int argc, char **argv)
 	printf("  %-28s %12.1f %12.2f %14.4f %14.4f\n",
 	       onnx_mode ? "weights from buffer + 1st run" : "shared sealed buffer (map)", shr.pss_mib,
 	       shr.pss_mib / one, shr.median_s, shr.max_s);
-	if (onnx_mode)
+	if (onnx_mode) {
 		printf("  %-28s %12.1f %12.2f %14.4f %14.4f\n", "  same, weights_prepack=1", shp.pss_mib,
 		       shp.pss_mib / one, shp.median_s, shp.max_s);
+		printf("  %-28s %12.1f %12.2f %14.4f %14.4f\n", "  plain_only buffer", spl.pss_mib,
+		       spl.pss_mib / one, spl.median_s, spl.max_s);
+	}
 	printf("  memory: shared is %.2fx one copy (target <= 1.2); private is %.1fx shared\n",
 	       shr.pss_mib / one, priv.pss_mib / shr.pss_mib);
 	printf("  %s: shared is %.1fx faster (median), %.1fx (max)\n",
@@ -363,9 +399,10 @@ int main(int argc, char **argv)
 		printf("  outputs: shared workers' %s the private workers'\n",
 		       priv.checksum == shr.checksum ? "are bit-identical to" : "DIFFER from");
 		printf("  steady-state inference (best of 5, %d workers on %ld CPUs): private %.2f ms, shared %.2f ms, "
-		       "shared with weights_prepack=1 %.2f ms (%s)\n",
+		       "shared with weights_prepack=1 %.2f ms (%s), plain_only buffer %.2f ms (%s)\n",
 		       procs, sysconf(_SC_NPROCESSORS_ONLN), priv.run_s * 1e3, shr.run_s * 1e3, shp.run_s * 1e3,
-		       shp.checksum == priv.checksum ? "bit-identical" : "outputs DIFFER");
+		       shp.checksum == priv.checksum ? "bit-identical" : "outputs DIFFER", spl.run_s * 1e3,
+		       spl.checksum == priv.checksum ? "bit-identical" : "outputs DIFFER");
 	}
 	printf("  PMD-mapped in a shared worker: %zu of %.1f MiB\n", shr.pmd_bytes >> 20, one);
 	printf("{\"procs\": %d, \"mib\": %.1f, \"onnx\": %s, \"backend\": \"%s\", \"backing\": \"%s\", "

@@ -61,6 +61,12 @@ typedef struct tcc_weights_options {
 	tcc_weights_backend backend;
 	unsigned int mode;	/* who else may open (0640-style; 0: 0600). Module only: embedded names are per user */
 	int resident;		/* keep after the last holder goes, until tcc_weights_unload() */
+	/*
+	 * tcc_weights_load_onnx(): 0 (default) also stores each MatMul/Gemm
+	 * weight pre-packed for this CPU and oneDNN; 1: the initializers only
+	 * (a buffer for hosts with other CPUs, half the size).
+	 */
+	int plain_only;
 } tcc_weights_options;
 
 typedef struct tcc_weights_info {
@@ -150,7 +156,12 @@ tcc_status tcc_weights_load_records(tcc_weights **out, const char *name,
 				    const tcc_weights_options *opts);
 /*
  * Every initializer (and Constant) of an ONNX model, packed into a new
- * sealed buffer @name: what a server loads once for its workers.
+ * sealed buffer @name: what a server loads once for its workers.  The model
+ * is also compiled once (tcc_options defaults) and, unless @opts->plain_only,
+ * each MatMul/Gemm weight is added as oneDNN prepacked it on this CPU
+ * ("NAME@packed", 64-byte aligned, with a fingerprint of its layout): a model
+ * run from the buffer on the same CPU and oneDNN reads those in place at the
+ * speed of a private load (tcc_weights_packed_usage_get()).
  */
 tcc_status tcc_weights_load_onnx(tcc_weights **out, const char *name, const char *onnx_path,
 				 const tcc_weights_options *opts);
@@ -183,6 +194,22 @@ typedef struct tcc_model_weights_stats {
 
 /* All zero for a model loaded without a weight buffer. */
 tcc_status tcc_model_weights_stats_get(const tcc_model *m, tcc_model_weights_stats *stats);
+
+/*
+ * Pre-packed MatMul/Gemm weights (records "NAME@packed" that
+ * tcc_weights_load_onnx() adds, in oneDNN's blocked layout for this CPU and
+ * oneDNN version): how many models of this process, since it started, used
+ * one from buffer @name in place (@used), and how many found one whose
+ * fingerprint (oneDNN version, CPU ISA, shapes, layout) differs from what
+ * this process would create and fell back to the plain initializer
+ * (@mismatched).  Zero for a buffer never used.
+ */
+typedef struct tcc_weights_packed_usage {
+	size_t used;
+	size_t mismatched;
+} tcc_weights_packed_usage;
+
+tcc_status tcc_weights_packed_usage_get(const char *name, tcc_weights_packed_usage *usage);
 
 #ifdef __cplusplus
 }

@@ -46,6 +46,11 @@ struct tcc_dnnl_op {
 	bool dst_blocked;
 
 	void *wei_buf, *bias_buf;	/* prepacked constants, owned */
+	/* The prepacked weights (wei_buf or the caller's packed bytes) and their
+	 * fingerprint; NULL without constant weights. */
+	const void *packed;
+	size_t packed_bytes;
+	uint64_t packed_fingerprint;
 	char impl[64];
 };
 

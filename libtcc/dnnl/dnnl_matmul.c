@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* MatMul / Gemm on oneDNN's matmul primitive, constant weights prepacked. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/error.h"
 #include "dnnl/dnnl_internal.h"
@@ -36,11 +37,162 @@ static tcc_status check_desc(const tcc_dnnl_matmul_desc *d, int64_t *b_batch)
 	return TCC_OK;
 }
 
+/* FNV-1a, 64-bit: a fingerprint, not a defence against forgery (the buffer is sealed and trusted). */
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+#define FNV_ADD(h, v) ((h) = fnv((h), &(v), sizeof(v)))
+
+/*
+ * Hash the fields of @md that define the bytes' layout, one by one: the
+ * struct has padding and a union whose unused part need not be zero.
+ */
+static uint64_t hash_md(uint64_t h, const dnnl_memory_desc_t *md)
+{
+	int nd = md->ndims;
+
+	FNV_ADD(h, md->ndims);
+	h = fnv(h, md->dims, sizeof(md->dims[0]) * (size_t)nd);
+	FNV_ADD(h, md->data_type);
+	h = fnv(h, md->padded_dims, sizeof(md->padded_dims[0]) * (size_t)nd);
+	h = fnv(h, md->padded_offsets, sizeof(md->padded_offsets[0]) * (size_t)nd);
+	FNV_ADD(h, md->offset0);
+	FNV_ADD(h, md->format_kind);
+	if (md->format_kind == dnnl_blocked) {
+		const dnnl_blocking_desc_t *b = &md->format_desc.blocking;
+
+		h = fnv(h, b->strides, sizeof(b->strides[0]) * (size_t)nd);
+		FNV_ADD(h, b->inner_nblks);
+		h = fnv(h, b->inner_blks, sizeof(b->inner_blks[0]) * (size_t)b->inner_nblks);
+		h = fnv(h, b->inner_idxs, sizeof(b->inner_idxs[0]) * (size_t)b->inner_nblks);
+	}
+	FNV_ADD(h, md->extra.flags);
+	FNV_ADD(h, md->extra.compensation_mask);
+	FNV_ADD(h, md->extra.scale_adjust);
+	return h;
+}
+
+static uint64_t fingerprint(const tcc_dnnl_matmul_desc *d, float alpha, const dnnl_memory_desc_t *wei_md)
+{
+	const dnnl_version_t *v = dnnl_version();
+	uint64_t h = 0xcbf29ce484222325ull;
+	dnnl_cpu_isa_t isa = dnnl_get_effective_cpu_isa();
+	int64_t shape[5] = { d->batch, d->M, d->K, d->N, d->b_batch ? d->b_batch : 1 };
+	unsigned char flags[3] = { d->trans_a, d->trans_b, d->bf16 };
+
+	FNV_ADD(h, v->major);
+	FNV_ADD(h, v->minor);
+	FNV_ADD(h, v->patch);
+	if (v->hash)
+		h = fnv(h, v->hash, strlen(v->hash));
+	FNV_ADD(h, isa);
+	FNV_ADD(h, shape);
+	FNV_ADD(h, flags);
+	FNV_ADD(h, alpha);
+	return hash_md(h, wei_md);
+}
+
+/*
+ * The primitive descriptor of @d, with @attr (NULL: none) and the bias when
+ * @with_bias.  Constant weights (given or prepacked) are format "any".
+ */
+static tcc_status matmul_pd(const tcc_dnnl_matmul_desc *d, int64_t b_batch, const_dnnl_primitive_attr_t attr,
+			    bool with_bias, dnnl_primitive_desc_t *pd, dnnl_memory_desc_t *src_md,
+			    dnnl_memory_desc_t *wei_user_md, dnnl_memory_desc_t *bias_md,
+			    dnnl_memory_desc_t *dst_md)
+{
+	dnnl_engine_t engine = NULL;
+	dnnl_memory_desc_t wei_md;
+	dnnl_matmul_desc_t mm;
+	tcc_status ts = tcc_dnnl_engine(&engine);
+
+	if (ts != TCC_OK)
+		return ts;
+	/* A weight shared by the whole batch: fold the batch into M so oneDNN
+	 * sees one tall GEMM (better blocking than batch small ones). */
+	int64_t batch = d->batch, M = d->M;
+	if (b_batch == 1 && batch > 1 && !d->trans_a) {
+		M *= batch;
+		batch = 1;
+	}
+	int nd = batch > 1 ? 3 : 2;
+	operand_md(src_md, nd, batch, M, d->K, d->trans_a);
+	operand_md(wei_user_md, nd, b_batch, d->K, d->N, d->trans_b);
+	operand_md(dst_md, nd, batch, M, d->N, false);
+	dnnl_dims_t bdims = { 1, 1, 1 };
+	bdims[nd - 1] = d->N;
+	tcc_dnnl_plain_md(bias_md, nd, bdims);
+	if (d->weights || d->packed) {
+		/* format any: let oneDNN choose the blocked layout it computes fastest on. */
+		dnnl_memory_desc_init_by_tag(&wei_md, nd, wei_user_md->dims, d->bf16 ? dnnl_bf16 : dnnl_f32,
+					     dnnl_format_tag_any);
+	} else {
+		wei_md = *wei_user_md;
+	}
+	/* bf16: the primitive reads A as bf16; the caller's f32 A goes through
+	 * an input edge (tcc_dnnl_op_finish sees the two layouts differ). */
+	dnnl_memory_desc_t prim_src_md = *src_md;
+	if (d->bf16)
+		tcc_dnnl_md_set_dt(&prim_src_md, dnnl_bf16);
+	dnnl_status_t st = dnnl_matmul_desc_init(&mm, &prim_src_md, &wei_md, with_bias ? bias_md : NULL, dst_md);
+	if (st == dnnl_success)
+		st = dnnl_primitive_desc_create(pd, &mm, attr, engine, NULL);
+	if (st != dnnl_success)
+		return tcc_dnnl_fail(st, "matmul");
+	return TCC_OK;
+}
+
+tcc_status tcc_dnnl_matmul_fingerprint(const tcc_dnnl_matmul_desc *d, uint64_t *fp, size_t *bytes)
+{
+	dnnl_memory_desc_t src_md, wei_user_md, bias_md, dst_md;
+	dnnl_primitive_desc_t pd = NULL;
+	tcc_dnnl_matmul_desc c;
+	int64_t b_batch = 1;
+	tcc_status ts;
+
+	if (!d || !fp || !bytes)
+		return tcc_set_error(TCC_ERR_INVALID_ARG, "dnnl matmul fingerprint: NULL argument");
+	if ((ts = check_desc(d, &b_batch)) != TCC_OK)
+		return ts;
+	if (d->bf16 && !tcc_dnnl_has_bf16())
+		return tcc_set_error(TCC_ERR_UNSUPPORTED, "dnnl matmul: no native bf16 on this CPU");
+	c = *d;
+	c.packed = c.packed ? c.packed : (const void *)1;	/* constant weights, whatever their source */
+	ts = matmul_pd(&c, b_batch, NULL, false, &pd, &src_md, &wei_user_md, &bias_md, &dst_md);
+	if (ts != TCC_OK)
+		return ts;
+	const dnnl_memory_desc_t *wmd = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+
+	*fp = fingerprint(d, d->alpha == 0.0f ? 1.0f : d->alpha, wmd);
+	*bytes = dnnl_memory_desc_get_size(wmd);
+	dnnl_primitive_desc_destroy(pd);
+	return TCC_OK;
+}
+
+tcc_status tcc_dnnl_op_packed_weights(const tcc_dnnl_op *op, const void **data, size_t *bytes, uint64_t *fp)
+{
+	if (!op || !data || !bytes || !fp)
+		return tcc_set_error(TCC_ERR_INVALID_ARG, "dnnl packed weights: NULL argument");
+	if (!op->packed)
+		return tcc_set_error(TCC_ERR_NOT_FOUND, "dnnl %s: no constant weights", op->what);
+	*data = op->packed;
+	*bytes = op->packed_bytes;
+	*fp = op->packed_fingerprint;
+	return TCC_OK;
+}
+
 tcc_status tcc_dnnl_matmul_create(tcc_dnnl_op **out, const tcc_dnnl_matmul_desc *d)
 {
 	dnnl_engine_t engine = NULL;
-	dnnl_memory_desc_t src_md, wei_user_md, wei_md, bias_md, dst_md;
-	dnnl_matmul_desc_t mm;
+	dnnl_memory_desc_t src_md, wei_user_md, bias_md, dst_md;
 	dnnl_primitive_attr_t attr = NULL;
 	dnnl_primitive_desc_t pd = NULL;
 	tcc_dnnl_op *op = NULL;
@@ -53,44 +205,21 @@ tcc_status tcc_dnnl_matmul_create(tcc_dnnl_op **out, const tcc_dnnl_matmul_desc 
 		return tcc_set_error(TCC_ERR_INVALID_ARG, "dnnl matmul: NULL argument");
 	if ((ts = check_desc(d, &b_batch)) != TCC_OK || (ts = tcc_dnnl_engine(&engine)) != TCC_OK)
 		return ts;
+	if (d->packed && d->weights)
+		return tcc_set_error(TCC_ERR_INVALID_ARG, "dnnl matmul: both weights and packed weights");
 	if (d->bf16 && !tcc_dnnl_has_bf16())
 		return tcc_set_error(TCC_ERR_UNSUPPORTED, "dnnl matmul: no native bf16 on this CPU (oneDNN ISA %s)",
 				     tcc_dnnl_isa());
-	if (d->bf16 && !d->weights)
+	bool const_w = d->weights || d->packed;
+	if (d->bf16 && !const_w)
 		return tcc_set_error(TCC_ERR_UNSUPPORTED, "dnnl matmul: bf16 needs constant weights");
 
 	float alpha = d->alpha == 0.0f ? 1.0f : d->alpha;
-	/* A weight shared by the whole batch: fold the batch into M so oneDNN
-	 * sees one tall GEMM (better blocking than batch small ones). */
-	int64_t batch = d->batch, M = d->M;
-	if (b_batch == 1 && batch > 1 && !d->trans_a) {
-		M *= batch;
-		batch = 1;
-	}
-	int nd = batch > 1 ? 3 : 2;
-	operand_md(&src_md, nd, batch, M, d->K, d->trans_a);
-	operand_md(&wei_user_md, nd, b_batch, d->K, d->N, d->trans_b);
-	operand_md(&dst_md, nd, batch, M, d->N, false);
-	dnnl_dims_t bdims = { 1, 1, 1 };
-	bdims[nd - 1] = d->N;
-	tcc_dnnl_plain_md(&bias_md, nd, bdims);
-	if (d->weights) {
-		/* format any: let oneDNN choose the blocked layout it computes fastest on. */
-		dnnl_memory_desc_init_by_tag(&wei_md, nd, wei_user_md.dims, d->bf16 ? dnnl_bf16 : dnnl_f32,
-					     dnnl_format_tag_any);
-	} else {
-		wei_md = wei_user_md;
-	}
-	/* bf16: the primitive reads A as bf16; the caller's f32 A goes through
-	 * an input edge (tcc_dnnl_op_finish sees the two layouts differ). */
-	dnnl_memory_desc_t prim_src_md = src_md;
-	if (d->bf16)
-		tcc_dnnl_md_set_dt(&prim_src_md, dnnl_bf16);
 
 	ts = tcc_dnnl_make_attr(&attr, &d->post, &add_index);
 	if (ts != TCC_OK)
 		return ts;
-	if (alpha != 1.0f && !d->weights) {
+	if (alpha != 1.0f && !const_w) {
 		/* Without constant weights to fold alpha into, use an output scale;
 		 * oneDNN would apply it after the bias, so refuse that combination. */
 		if (d->bias) {
@@ -104,16 +233,34 @@ tcc_status tcc_dnnl_matmul_create(tcc_dnnl_op **out, const tcc_dnnl_matmul_desc 
 			goto out;
 		}
 	}
-	dnnl_status_t st = dnnl_matmul_desc_init(&mm, &prim_src_md, &wei_md, d->bias ? &bias_md : NULL, &dst_md);
-	if (st == dnnl_success)
-		st = dnnl_primitive_desc_create(&pd, &mm, attr, engine, NULL);
-	if (st != dnnl_success) {
-		ts = tcc_dnnl_fail(st, "matmul");
+	ts = matmul_pd(d, b_batch, attr, d->bias != NULL, &pd, &src_md, &wei_user_md, &bias_md, &dst_md);
+	if (ts != TCC_OK)
 		goto out;
-	}
 	if ((ts = tcc_dnnl_op_alloc(&op, "matmul")) != TCC_OK)
 		goto out;
-	if (d->weights) {
+	const dnnl_memory_desc_t *wmd = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+
+	if (d->packed) {
+		/* Never trust bytes whose layout differs from what this primitive reads. */
+		uint64_t fp = fingerprint(d, alpha, wmd);
+
+		if (fp != d->packed_fingerprint || d->packed_bytes != dnnl_memory_desc_get_size(wmd)) {
+			ts = tcc_set_error(TCC_ERR_UNSUPPORTED,
+					   "dnnl matmul: packed weights fingerprint %016llx, this process wants %016llx (%zu bytes)",
+					   (unsigned long long)d->packed_fingerprint, (unsigned long long)fp,
+					   dnnl_memory_desc_get_size(wmd));
+			goto out;
+		}
+		/* Read in place: a memory object over the caller's (read-only) bytes. */
+		dnnl_status_t st = dnnl_memory_create(&op->wei_mem, wmd, engine, (void *)d->packed);
+		if (st != dnnl_success) {
+			ts = tcc_dnnl_fail(st, "wrapping packed weights");
+			goto out;
+		}
+		op->packed = d->packed;
+		op->packed_bytes = d->packed_bytes;
+		op->packed_fingerprint = fp;
+	} else if (d->weights) {
 		const float *w = d->weights;
 
 		if (alpha != 1.0f) {
@@ -128,10 +275,12 @@ tcc_status tcc_dnnl_matmul_create(tcc_dnnl_op **out, const tcc_dnnl_matmul_desc 
 				scaled[i] = alpha * d->weights[i];
 			w = scaled;
 		}
-		ts = tcc_dnnl_prepack(w, &wei_user_md, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0),
-				      &op->wei_buf, &op->wei_mem);
+		ts = tcc_dnnl_prepack(w, &wei_user_md, wmd, &op->wei_buf, &op->wei_mem);
 		if (ts != TCC_OK)
 			goto out;
+		op->packed = op->wei_buf;
+		op->packed_bytes = dnnl_memory_desc_get_size(wmd);
+		op->packed_fingerprint = fingerprint(d, alpha, wmd);
 	}
 	if (d->bias) {
 		ts = tcc_dnnl_prepack(d->bias, &bias_md, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 1),
@@ -139,7 +288,7 @@ tcc_status tcc_dnnl_matmul_create(tcc_dnnl_op **out, const tcc_dnnl_matmul_desc 
 		if (ts != TCC_OK)
 			goto out;
 	}
-	ts = tcc_dnnl_op_finish(op, pd, &src_md, &dst_md, add_index, !d->weights, d->bias != NULL);
+	ts = tcc_dnnl_op_finish(op, pd, &src_md, &dst_md, add_index, !const_w, d->bias != NULL);
 out:
 	free(scaled);
 	if (pd)

@@ -102,9 +102,40 @@ typedef struct tcc_dnnl_matmul_desc {
 	const float *bias;
 	tcc_dnnl_post_ops post;
 	bool bf16;
+	/*
+	 * Weights already in the layout this primitive wants (bytes of
+	 * tcc_dnnl_op_packed_weights() from an op created with the same desc,
+	 * e.g. stored in a shared weight buffer): used in place, never copied
+	 * nor written, and must outlive the op.  @packed_fingerprint must equal
+	 * the fingerprint of the op being created, else TCC_ERR_UNSUPPORTED.
+	 * Set instead of @weights (Gemm's alpha is already folded into them).
+	 */
+	const void *packed;
+	size_t packed_bytes;
+	uint64_t packed_fingerprint;
 } tcc_dnnl_matmul_desc;
 
 tcc_status tcc_dnnl_matmul_create(tcc_dnnl_op **out, const tcc_dnnl_matmul_desc *desc);
+
+/*
+ * The fingerprint and byte size of the prepacked weights a matmul created
+ * with @desc (as if it had constant weights) would use here: a hash of the
+ * oneDNN version, the CPU ISA it dispatches to, the op's shapes, transposes,
+ * alpha and data type, and the weights memory descriptor oneDNN chooses.
+ * Equal fingerprints mean the same bytes in the same layout.  Post-ops and
+ * bias are not part of it (they do not change the weights layout; create()
+ * checks again against the op it really builds).
+ */
+tcc_status tcc_dnnl_matmul_fingerprint(const tcc_dnnl_matmul_desc *desc, uint64_t *fingerprint,
+				       size_t *bytes);
+
+/*
+ * An op's prepacked constant weights (created with @weights or @packed):
+ * pointer, size and fingerprint, to be stored and given back later as
+ * @packed.  TCC_ERR_NOT_FOUND for an op without constant weights.
+ */
+tcc_status tcc_dnnl_op_packed_weights(const tcc_dnnl_op *op, const void **data, size_t *bytes,
+				      uint64_t *fingerprint);
 
 /*
  * 2-D convolution (ONNX Conv, NCHW) or, with @transposed, ConvTranspose.

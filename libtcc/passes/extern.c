@@ -10,6 +10,7 @@
 #include "passes/dnnl_passes.h"
 #include "dnnl/dnnl_ops.h"
 #include "ops/conv.h"
+#include "weights/packed.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -85,6 +86,46 @@ static bool weight_read_in_place(const ir_graph *g, int t, bool possible, pass_s
 	}
 	ps->borrowed_weights++;
 	return true;
+}
+
+/*
+ * A weight-buffer weight whose buffer also holds its "NAME@packed" record
+ * (tcc_weights_load_onnx) made for exactly the op @d describes on this CPU
+ * and oneDNN (same fingerprint): oneDNN reads those blocked bytes in place,
+ * at prepacked speed with no private copy.  A record for another CPU or
+ * oneDNN version is counted and left: the plain initializer paths follow.
+ */
+static bool use_packed(const ir_graph *g, int t, tcc_dnnl_matmul_desc *d, pass_stats *ps)
+{
+	const ir_tensor *w = &g->tensors[t];
+	const void *data;
+	size_t bytes, want_bytes;
+	uint64_t fp, want;
+
+	if (!pass_const_is_borrowed(g, t) || ps->prepack_borrowed || !w->name)
+		return false;
+	if (tcc_weights_packed_find(w->v.data, w->name, &data, &bytes, &fp) != TCC_OK) {
+		tcc_clear_error();
+		return false;
+	}
+	if (tcc_dnnl_matmul_fingerprint(d, &want, &want_bytes) != TCC_OK || want != fp || want_bytes != bytes) {
+		tcc_clear_error();
+		tcc_weights_packed_note(w->v.data, false);
+		return false;
+	}
+	d->packed = data;
+	d->packed_bytes = bytes;
+	d->packed_fingerprint = fp;
+	tcc_weights_packed_note(w->v.data, true);
+	ps->borrowed_weights++;
+	return true;
+}
+
+/* Packing a weight buffer: hand the op's prepacked weights to the packer. */
+static void offer_packed(const ir_graph *g, const ir_node *n, int src_b, const tcc_dnnl_op *op)
+{
+	if (n->n_in >= 2 && src_b != 1 && is_const(g, n->in[1]))
+		tcc_weights_packing_offer(g->tensors[n->in[1]].name, op);
 }
 
 /* The scalar value of a one-element f32 constant, or NAN. */
@@ -314,8 +355,10 @@ static tcc_status attach(ir_graph *g, int pi, tcc_dnnl_op *op, int src_b, const 
 	ps->extern_kernels++;
 	ir_graph_recount(g);
 	/* MatMul/Gemm ops are never re-created: drop the graph's weights now, not after every op. */
-	if (kind == EXT_MATMUL)
+	if (kind == EXT_MATMUL) {
+		offer_packed(g, n, src_b, op);
 		release_weights(g, n, src_b);
+	}
 	return TCC_OK;
 }
 
@@ -405,7 +448,9 @@ static tcc_status do_matmul(ir_graph *g, int pi, pass_stats *ps)
 	if (is_const(g, n->in[1]) && B->rank == 2) {
 		d.batch = d.b_batch = 1;
 		d.M = tv_numel(A) / (d.K ? d.K : 1);
-		if (weight_read_in_place(g, n->in[1], true, ps))
+		if (use_packed(g, n->in[1], &d, ps))
+			;	/* d.packed: read in place in the blocked layout */
+		else if (weight_read_in_place(g, n->in[1], true, ps))
 			src_b = 1;
 		else
 			d.weights = B->data;
@@ -459,7 +504,9 @@ static tcc_status do_gemm(ir_graph *g, int pi, pass_stats *ps)
 	bool runtime_b_ok = d.alpha == 1.0f || d.alpha == 0.0f || c < 0 || beta == 0.0f ||
 			    !is_const(g, c);
 
-	if (is_const(g, n->in[1]) && !weight_read_in_place(g, n->in[1], runtime_b_ok, ps))
+	if (is_const(g, n->in[1]) && use_packed(g, n->in[1], &d, ps))
+		;	/* d.packed: read in place in the blocked layout */
+	else if (is_const(g, n->in[1]) && !weight_read_in_place(g, n->in[1], runtime_b_ok, ps))
 		d.weights = B->data;
 	else
 		src_b = 1;
@@ -504,6 +551,7 @@ static tcc_status do_gemm(ir_graph *g, int pi, pass_stats *ps)
 	g->nodes[pi].free_state = ext_free;
 	g->nodes[pi].kernel = ext_kernel;
 	snprintf(g->nodes[pi].kernel_desc, sizeof(g->nodes[pi].kernel_desc), "oneDNN %s +C", tcc_dnnl_op_impl(op));
+	offer_packed(g, &g->nodes[pi], src_b, op);
 	ps->extern_kernels++;
 	return TCC_OK;
 }

@@ -2,5 +2,5 @@
 LIBTCC_SRCS += libtcc/weights/weights.c libtcc/weights/embedded.c \
 	       libtcc/weights/keeper.c libtcc/weights/backing.c \
 	       libtcc/weights/pack.c libtcc/weights/kmod.c \
-	       libtcc/weights/onnx_records.c
+	       libtcc/weights/onnx_records.c libtcc/weights/packed.c
 

@@ -2,16 +2,24 @@
 /*
  * A model's initializers into a named weight buffer: parse the ONNX file
  * with the project's loader (libtcc/onnx, read-only use of its API), take
- * every constant tensor of the graph as a record and pack them.
+ * every constant tensor of the graph as a record and pack them.  Then compile
+ * the model once, as a worker would, and add for each MatMul/Gemm weight the
+ * bytes oneDNN prepacked ("NAME@packed", see weights/packed.h), so that
+ * workers on this CPU and oneDNN read them in place at full speed.
  */
 #include "weights/internal.h"
+#include "weights/packed.h"
 #include "common/error.h"
+#include "dnnl/dnnl_ops.h"
 #include "ir/ir.h"
 #include "onnx/onnx.h"
+
+#include <tcc/model.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -48,6 +56,107 @@ static tcc_status graph_records(const ir_graph *g, tcc_weights_record **out, siz
 	*out = recs;
 	*n = k;
 	return TCC_OK;
+}
+
+/* The packed records collected while the model compiles. */
+struct packing {
+	const tcc_weights_record *inits;
+	size_t n_inits;
+	tcc_weights_record *recs;	/* the packed ones */
+	size_t n, cap;
+	bool failed;			/* out of memory: pack without them */
+};
+
+static bool packing_has(const struct packing *p, const char *rname)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (!strcmp(p->recs[i].name, rname))
+			return true;
+	return false;
+}
+
+static void collect_packed(void *ctx, const char *initializer, const struct tcc_dnnl_op *op)
+{
+	struct packing *p = ctx;
+	struct tcc_weights_packed_header h = { .magic = TCC_WEIGHTS_PACKED_MAGIC };
+	const void *data;
+	size_t bytes, i;
+	char *rname, *buf;
+
+	for (i = 0; i < p->n_inits && strcmp(p->inits[i].name, initializer); i++)
+		;
+	if (i == p->n_inits || p->failed)
+		return;		/* a constant the compiler made, not one of the buffer's */
+	if (tcc_dnnl_op_packed_weights(op, &data, &bytes, &h.fingerprint) != TCC_OK) {
+		tcc_clear_error();
+		return;
+	}
+	if (asprintf(&rname, "%s%s", initializer, TCC_WEIGHTS_PACKED_SUFFIX) < 0) {
+		p->failed = true;
+		return;
+	}
+	/* The first op of a weight read by several wins; the others check their fingerprint. */
+	if (packing_has(p, rname)) {
+		free(rname);
+		return;
+	}
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 16;
+		tcc_weights_record *r = realloc(p->recs, cap * sizeof(*r));
+
+		if (!r) {
+			free(rname);
+			p->failed = true;
+			return;
+		}
+		p->recs = r;
+		p->cap = cap;
+	}
+	buf = malloc(sizeof(h) + bytes);
+	if (!buf) {
+		free(rname);
+		p->failed = true;
+		return;
+	}
+	h.nbytes = bytes;
+	memcpy(buf, &h, sizeof(h));
+	memcpy(buf + sizeof(h), data, bytes);
+	p->recs[p->n++] = (tcc_weights_record){
+		.name = rname, .dtype = TCC_U8, .rank = 1, .dims = { (int64_t)(sizeof(h) + bytes) },
+		.data = buf, .nbytes = sizeof(h) + bytes,
+	};
+}
+
+static void packing_free(struct packing *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		free((void *)p->recs[i].name);
+		free((void *)p->recs[i].data);
+	}
+	free(p->recs);
+}
+
+/*
+ * Compile @onnx_path with the default options, as tcc_model_load() in a
+ * worker would, collecting the prepacked MatMul/Gemm weights.  A model that
+ * does not compile here is still packed, without them (workers then read the
+ * plain initializers).
+ */
+static void collect_model_packed(const char *onnx_path, struct packing *p)
+{
+	tcc_options o = { .opt_level = 1 };
+	tcc_model *m = NULL;
+
+	tcc_weights_packing_set(collect_packed, p);
+	if (tcc_model_load(&m, onnx_path, &o) != TCC_OK)
+		tcc_clear_error();
+	tcc_weights_packing_set(NULL, NULL);
+	tcc_model_free(m);
+	if (p->failed) {	/* out of memory: the buffer without packed records still works */
+		packing_free(p);
+		p->recs = NULL;
+		p->n = p->cap = 0;
+	}
 }
 
 tcc_status tcc_weights_load_onnx(tcc_weights **out, const char *name, const char *onnx_path,
@@ -90,8 +199,22 @@ tcc_status tcc_weights_load_onnx(tcc_weights **out, const char *name, const char
 	free(dir);
 	if (!st)
 		st = graph_records(g, &recs, &n);
-	if (!st)
-		st = tcc_weights_load_records(out, name, recs, n, opts);
+	if (!st) {
+		struct packing p = { .inits = recs, .n_inits = n };
+		tcc_weights_record *all;
+
+		if (!opts || !opts->plain_only)
+			collect_model_packed(onnx_path, &p);
+		all = realloc(recs, (n + p.n ? n + p.n : 1) * sizeof(*all));
+		if (!all) {
+			st = tcc_set_error(TCC_ERR_NO_MEMORY, "weights records");
+		} else {
+			recs = all;
+			memcpy(recs + n, p.recs, p.n * sizeof(*recs));
+			st = tcc_weights_load_records(out, name, recs, n + p.n, opts);
+		}
+		packing_free(&p);
+	}
 	free(recs);
 	ir_graph_free(g);
 	return st;

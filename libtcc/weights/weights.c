@@ -2,6 +2,7 @@
 /* tcc_weights_*: argument checks, backend choice, mappings. */
 #include "weights/internal.h"
 #include "weights/backing.h"
+#include "weights/packed.h"
 #include "common/error.h"
 
 #include <errno.h>
@@ -252,6 +253,7 @@ tcc_status tcc_weights_map(tcc_weights *w, const void **ptr)
 							tcc_weights_emb_map(w);
 		if (st)
 			return st;
+		tcc_weights_registry_add(w);
 	}
 	*ptr = w->ro_ptr;
 	return TCC_OK;
@@ -271,8 +273,10 @@ void tcc_weights_close(tcc_weights *w)
 		return;
 	if (w->rw_ptr)
 		munmap(w->rw_ptr, w->alloc_size);
-	if (w->ro_ptr)
+	if (w->ro_ptr) {
+		tcc_weights_registry_remove(w);
 		munmap((void *)w->ro_ptr, w->alloc_size);
+	}
 	if (w->backend == TCC_WEIGHTS_MODULE)
 		tcc_weights_kmod_close(w);
 	else

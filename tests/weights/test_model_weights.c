@@ -337,21 +337,32 @@ static tcc_status run_small(const char *onnx, const char *weights, int64_t batch
 	return run_model(onnx, weights, 1, (const int64_t[]){ batch, 64 }, 2, y, (size_t)batch * 32, stats);
 }
 
-/* A Gemm oneDNN cannot run on a run-time B (alpha != 1 with a bias): prepacked privately, counted. */
+/*
+ * A Gemm oneDNN cannot run on a run-time B (alpha != 1 with a bias): from a
+ * buffer without pre-packed records it is prepacked privately, counted; with
+ * its pre-packed record (alpha folded in at packing) it is read in place.
+ */
 static void gemm_with_alpha_and_bias_is_prepacked_privately(void **state)
 {
-	const char *name = buffer_name("alpha");
-	tcc_weights *w = load_buffer(name, model("gemm_alpha"));
-	float a[2 * 32], b[2 * 32];
+	const char *name = buffer_name("alpha"), *pname = buffer_name("alpha-packed");
+	tcc_weights_options plain = { .plain_only = 1 };
+	tcc_weights *w = NULL, *wp = load_buffer(pname, model("gemm_alpha"));
+	float a[2 * 32], b[2 * 32], c[2 * 32];
 	tcc_model_weights_stats s;
 
 	NEED_MODELS();
+	assert_int_equal(tcc_weights_load_onnx(&w, name, model("gemm_alpha"), &plain), TCC_OK);
 	assert_int_equal(run_small(model("gemm_alpha"), NULL, 2, a, NULL), TCC_OK);
 	assert_int_equal(run_small(model("gemm_alpha"), name, 2, b, &s), TCC_OK);
 	assert_int_equal(s.borrowed_tensors, 2);
 	assert_int_equal(s.in_place_weights, 0);
 	assert_int_equal(s.private_packed_bytes, 64 * 32 * sizeof(float));
 	assert_memory_equal(a, b, sizeof(a));
+	assert_int_equal(run_small(model("gemm_alpha"), pname, 2, c, &s), TCC_OK);
+	assert_int_equal(s.in_place_weights, 1);
+	assert_int_equal(s.private_packed_bytes, 0);
+	assert_memory_equal(a, c, sizeof(a));
+	tcc_weights_close(wp);
 	tcc_weights_close(w);
 }
 

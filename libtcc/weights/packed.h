@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internal: pre-packed weight records.  Next to an initializer NAME, a
+ * packed image may hold "NAME@packed": the bytes oneDNN's matmul reads for
+ * that weight, in its blocked layout, after a 64-byte header carrying the
+ * layout's fingerprint (tcc_dnnl_matmul_fingerprint()).  A model run from
+ * the buffer uses those bytes in place when the fingerprint matches what
+ * this process would create, so a shared buffer runs at full speed with no
+ * private copy.
+ */
+#ifndef TCC_WEIGHTS_PACKED_H
+#define TCC_WEIGHTS_PACKED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <tcc/weights.h>
+
+#define TCC_WEIGHTS_PACKED_SUFFIX "@packed"
+#define TCC_WEIGHTS_PACKED_MAGIC "TCCPKW01"
+
+/* The record's header; the packed bytes follow at offset 64 (alignment kept). */
+struct tcc_weights_packed_header {
+	char magic[8];
+	uint64_t fingerprint;
+	uint64_t nbytes;	/* of the packed bytes that follow */
+	uint64_t reserved[5];
+};
+
+_Static_assert(sizeof(struct tcc_weights_packed_header) == 64, "packed header is 64 bytes");
+
+/* Mapped buffers of this process, so a pass can find the buffer a borrowed constant lies in. */
+void tcc_weights_registry_add(tcc_weights *w);
+void tcc_weights_registry_remove(tcc_weights *w);
+
+/*
+ * The packed record of initializer @name, for a constant whose data
+ * @borrowed points into a mapped weight buffer: its packed bytes (in the
+ * mapping), their size and fingerprint.  TCC_ERR_NOT_FOUND when @borrowed is
+ * in no mapped buffer or the buffer has no such record; TCC_ERR_PARSE for a
+ * malformed record.
+ */
+tcc_status tcc_weights_packed_find(const void *borrowed, const char *name, const void **data,
+				   size_t *nbytes, uint64_t *fingerprint);
+
+/* Count a packed record used in place (@used) or refused (fingerprint mismatch). */
+void tcc_weights_packed_note(const void *borrowed, bool used);
+
+/*
+ * Packing (tcc_weights_load_onnx): while a model is compiled on this thread
+ * with a packing callback set, the extern-kernel pass offers every MatMul/
+ * Gemm op it keeps that prepacked a named constant weight.
+ */
+struct tcc_dnnl_op;
+typedef void (*tcc_weights_packing_fn)(void *ctx, const char *initializer, const struct tcc_dnnl_op *op);
+void tcc_weights_packing_set(tcc_weights_packing_fn fn, void *ctx);
+void tcc_weights_packing_offer(const char *initializer, const struct tcc_dnnl_op *op);
+
+#endif

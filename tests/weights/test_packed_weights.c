@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Pre-packed weight records: tcc_weights_load_onnx() also stores, for every
+ * MatMul/Gemm weight, the bytes oneDNN prepacked for this CPU and oneDNN
+ * ("NAME@packed", with a fingerprint of their layout).  A model run from the
+ * buffer uses them in place: outputs bit-identical to a private load, no
+ * private copy of the weights, and a record whose fingerprint does not match
+ * this process is refused, counted, and the plain initializer used instead.
+ *
+ * Models: tests/weights/make_models.py in $TCC_WEIGHTS_TEST_MODELS (run.sh).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <malloc.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <tcc/weights.h>
+
+#define MIB ((size_t)1 << 20)
+#define MLP_WEIGHT_BYTES ((2048 * 2048 * 2 + 512 * 2048 + 2048 * 2 + 512) * sizeof(float))
+#define MLP_OUT (4 * 512)
+#define SUFFIX "@packed"
+
+static const char *models;
+
+static const char *mlp(void)
+{
+	static char buf[512];
+
+	snprintf(buf, sizeof(buf), "%s/mlp.onnx", models);
+	return buf;
+}
+
+static const char *buffer_name(const char *what)
+{
+	static char buf[4][64];
+	static int k;
+
+	k = (k + 1) % 4;
+	snprintf(buf[k], sizeof(buf[k]), "pw-%d-%s", (int)getpid(), what);
+	return buf[k];
+}
+
+#define NEED_MODELS()			\
+	do {				\
+		(void)state;		\
+		if (!models)		\
+			skip();		\
+	} while (0)
+
+static tcc_weights *load_buffer(const char *name)
+{
+	tcc_weights *w = NULL;
+	tcc_status st = tcc_weights_load_onnx(&w, name, mlp(), NULL);
+
+	if (st)
+		print_error("tcc_weights_load_onnx: %s\n", tcc_last_error());
+	assert_int_equal(st, TCC_OK);
+	return w;
+}
+
+static bool is_packed(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > strlen(SUFFIX) && !strcmp(name + n - strlen(SUFFIX), SUFFIX);
+}
+
+/* A loaded model on the MLP and its input, run @iters times; ms per run in *@ms. */
+typedef struct run_result {
+	tcc_status st;
+	tcc_model_weights_stats stats;
+	double ms;
+} run_result;
+
+static run_result run_mlp(const char *weights, float *y, int iters)
+{
+	tcc_options o = { .threads = 1, .opt_level = 1, .weights = weights };
+	static float x[4 * 2048];
+	tcc_tensor in = { .dtype = TCC_F32, .rank = 2, .dims = { 4, 2048 }, .data = x, .nbytes = sizeof(x) };
+	tcc_tensor out = { .data = y, .nbytes = MLP_OUT * sizeof(float) };
+	run_result r = { 0 };
+	struct timespec a, b;
+	tcc_model *m;
+
+	for (size_t i = 0; i < 4 * 2048; i++)
+		x[i] = (float)((i * 7919) % 2000) / 1000.0f - 1.0f;
+	r.st = tcc_model_load(&m, mlp(), &o);
+	if (r.st)
+		return r;
+	assert_int_equal(tcc_model_weights_stats_get(m, &r.stats), TCC_OK);
+	r.st = tcc_model_run(m, &in, 1, &out, 1);	/* warm-up */
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	for (int i = 1; i < iters && !r.st; i++)
+		r.st = tcc_model_run(m, &in, 1, &out, 1);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	r.ms = iters > 1 ? ((b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6) / (iters - 1) : 0;
+	tcc_model_free(m);
+	return r;
+}
+
+static tcc_weights_packed_usage usage(const char *name)
+{
+	tcc_weights_packed_usage u;
+
+	assert_int_equal(tcc_weights_packed_usage_get(name, &u), TCC_OK);
+	return u;
+}
+
+static void packing_adds_a_record_per_matmul_weight(void **state)
+{
+	const char *name = buffer_name("recs");
+	tcc_weights *w;
+	const void *img;
+	tcc_weights_info info;
+	size_t n, packed = 0;
+
+	NEED_MODELS();
+	w = load_buffer(name);
+	assert_int_equal(tcc_weights_map(w, &img), TCC_OK);
+	assert_int_equal(tcc_weights_info_get(w, &info), TCC_OK);
+	assert_int_equal(tcc_weights_image_count(img, info.size, &n), TCC_OK);
+	for (size_t i = 0; i < n; i++) {
+		tcc_weights_record r;
+
+		assert_int_equal(tcc_weights_image_at(img, info.size, i, &r), TCC_OK);
+		if (!is_packed(r.name))
+			continue;
+		packed++;
+		assert_true(((uintptr_t)r.data & 63) == 0);	/* oneDNN's AVX-512 loads */
+		assert_true(r.nbytes > 64);
+	}
+	printf("# %zu records, %zu of them packed\n", n, packed);
+	assert_int_equal(packed, 3);	/* the MLP's three MatMul weights */
+	tcc_weights_close(w);
+}
+
+static void packed_records_are_used_in_place_with_the_private_outputs(void **state)
+{
+	const char *name = buffer_name("use");
+	static float a[MLP_OUT], b[MLP_OUT];
+	tcc_weights *w;
+	run_result rp, rs;
+
+	NEED_MODELS();
+	w = load_buffer(name);
+	tcc_weights_packed_usage before = usage(name);
+
+	rp = run_mlp(NULL, a, 20);
+	rs = run_mlp(name, b, 20);
+	assert_int_equal(rp.st, TCC_OK);
+	assert_int_equal(rs.st, TCC_OK);
+	tcc_weights_packed_usage after = usage(name);
+
+	printf("# batch 4, 1 thread: private %.3f ms, packed records in place %.3f ms (%.2fx)\n", rp.ms, rs.ms,
+	       rp.ms > 0 ? rs.ms / rp.ms : 0);
+	assert_int_equal(after.used - before.used, 3);
+	assert_int_equal(after.mismatched - before.mismatched, 0);
+	assert_int_equal(rs.stats.private_packed_bytes, 0);
+	assert_true(rs.stats.in_place_weights >= 3);
+	/* The same bytes through the same primitive: bit-identical. */
+	assert_memory_equal(a, b, sizeof(a));
+	tcc_weights_close(w);
+}
+
+/*
+ * A buffer whose packed records claim another layout (as if made on another
+ * CPU or oneDNN): the image of @w re-packed with every fingerprint flipped.
+ */
+static tcc_weights *with_foreign_fingerprints(tcc_weights *w, const char *name)
+{
+	const void *img;
+	tcc_weights_info info;
+	size_t n;
+
+	assert_int_equal(tcc_weights_map(w, &img), TCC_OK);
+	assert_int_equal(tcc_weights_info_get(w, &info), TCC_OK);
+	assert_int_equal(tcc_weights_image_count(img, info.size, &n), TCC_OK);
+	tcc_weights_record *recs = calloc(n, sizeof(*recs));
+	void **copies = calloc(n, sizeof(*copies));
+
+	assert_non_null(recs);
+	assert_non_null(copies);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(tcc_weights_image_at(img, info.size, i, &recs[i]), TCC_OK);
+		if (!is_packed(recs[i].name))
+			continue;
+		copies[i] = malloc(recs[i].nbytes);
+		assert_non_null(copies[i]);
+		memcpy(copies[i], recs[i].data, recs[i].nbytes);
+		((unsigned char *)copies[i])[8] ^= 0x5a;	/* the fingerprint follows the 8-byte magic */
+		recs[i].data = copies[i];
+	}
+	tcc_weights *f = NULL;
+
+	assert_int_equal(tcc_weights_load_records(&f, name, recs, n, NULL), TCC_OK);
+	for (size_t i = 0; i < n; i++)
+		free(copies[i]);
+	free(copies);
+	free(recs);
+	return f;
+}
+
+static void a_foreign_fingerprint_falls_back_to_the_plain_weights(void **state)
+{
+	const char *name = buffer_name("good"), *fname = buffer_name("foreign");
+	static float a[MLP_OUT], b[MLP_OUT];
+	tcc_weights *w, *f;
+	run_result rp, rs;
+
+	NEED_MODELS();
+	w = load_buffer(name);
+	f = with_foreign_fingerprints(w, fname);
+	rp = run_mlp(NULL, a, 1);
+	rs = run_mlp(fname, b, 1);
+	assert_int_equal(rp.st, TCC_OK);
+	assert_int_equal(rs.st, TCC_OK);
+	tcc_weights_packed_usage u = usage(fname);
+
+	assert_int_equal(u.used, 0);
+	assert_int_equal(u.mismatched, 3);
+	/* Today's path: the plain initializers read in place as a run-time B. */
+	assert_true(rs.stats.in_place_weights >= 3);
+	float md = 0;
+
+	for (int i = 0; i < MLP_OUT; i++) {
+		float d = a[i] - b[i];
+		float rel = (d < 0 ? -d : d) / (1e-6f + (a[i] < 0 ? -a[i] : a[i]));
+
+		md = rel > md ? rel : md;
+	}
+	printf("# foreign fingerprint: plain path, max rel diff to private %.3g\n", md);
+	assert_true(md < 1e-4f);
+	tcc_weights_close(f);
+	tcc_weights_close(w);
+}
+
+static long long rss_anon(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long long kb = -1;
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "RssAnon: %lld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb * 1024;
+}
+
+/* In a fresh child: RssAnon added by loading + running the MLP, with the packed records used. */
+static long long growth(const char *weights)
+{
+	int fd[2];
+	long long d[2] = { -1, -1 };
+	static float y[MLP_OUT];
+
+	assert_int_equal(pipe(fd), 0);
+	fflush(stdout);
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		malloc_trim(0);
+		long long before = rss_anon();
+		tcc_options o = { .threads = 1, .opt_level = 1, .weights = weights };
+		tcc_model *m;
+		float *x = calloc(4 * 2048, sizeof(float));
+		tcc_tensor in = { .dtype = TCC_F32, .rank = 2, .dims = { 4, 2048 }, .data = x,
+				  .nbytes = 4 * 2048 * sizeof(float) };
+		tcc_tensor out = { .data = y, .nbytes = sizeof(y) };
+
+		if (x && tcc_model_load(&m, mlp(), &o) == TCC_OK && tcc_model_run(m, &in, 1, &out, 1) == TCC_OK) {
+			tcc_weights_packed_usage u = { 0 };
+
+			malloc_trim(0);
+			d[0] = rss_anon() - before;
+			if (weights && tcc_weights_packed_usage_get(weights, &u) == TCC_OK)
+				d[1] = (long long)u.used;
+		}
+		(void)!write(fd[1], d, sizeof(d));
+		_exit(0);
+	}
+	assert_true(pid > 0);
+	close(fd[1]);
+	assert_int_equal(read(fd[0], d, sizeof(d)), (ssize_t)sizeof(d));
+	close(fd[0]);
+	waitpid(pid, NULL, 0);
+	if (weights)
+		assert_int_equal(d[1], 3);	/* the packed path was taken in the child */
+	return d[0];
+}
+
+static void packed_records_make_no_private_copy(void **state)
+{
+	const char *name = buffer_name("rss");
+	tcc_weights *w;
+	long long priv, shared;
+
+	NEED_MODELS();
+	w = load_buffer(name);
+	priv = growth(NULL);
+	shared = growth(name);
+	printf("# RssAnon growth for %zu MiB of weights: private load %.1f MiB, packed records in place %.1f MiB\n",
+	       MLP_WEIGHT_BYTES / MIB, priv / (double)MIB, shared / (double)MIB);
+	assert_true(priv >= (long long)(MLP_WEIGHT_BYTES * 3 / 4));
+	assert_true(shared >= 0 && shared < (long long)(MLP_WEIGHT_BYTES / 8));
+	tcc_weights_close(w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(packing_adds_a_record_per_matmul_weight),
+		cmocka_unit_test(packed_records_are_used_in_place_with_the_private_outputs),
+		cmocka_unit_test(a_foreign_fingerprint_falls_back_to_the_plain_weights),
+		cmocka_unit_test(packed_records_make_no_private_copy),
+	};
+
+	models = getenv("TCC_WEIGHTS_TEST_MODELS");
+	return cmocka_run_group_tests_name("packed_weights", tests, NULL, NULL);
+}
