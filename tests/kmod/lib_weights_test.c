@@ -39,6 +39,38 @@ static void read_knob(const char *path, char *buf, size_t len)
 }
 
 /* Tests change the guest's hugetlb pool and shmem THP mode: put them back, even on failure. */
+/* HugePages_Total - HugePages_Free from /proc/meminfo, or -1. */
+static long hugepages_in_use(void)
+{
+	long total = -1, free_ = -1;
+	char line[128];
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		sscanf(line, "HugePages_Total: %ld", &total);
+		sscanf(line, "HugePages_Free: %ld", &free_);
+	}
+	fclose(f);
+	return total < 0 || free_ < 0 ? -1 : total - free_;
+}
+
+/*
+ * An earlier test's buffer is released by its keeper process, which exits
+ * on its own after the last close: wait (bounded) until no huge page is in
+ * use, so that resizing the pool below really leaves it that small.
+ */
+static int wait_hugepages_idle(void)
+{
+	for (int i = 0; i < 500; i++) {
+		if (hugepages_in_use() == 0)
+			return 0;
+		usleep(10000);
+	}
+	return -1;
+}
+
 FIXTURE(knobs) {
 	char hugepages[32], shmem_thp[32];
 };
@@ -103,7 +135,9 @@ TEST_F(knobs, embedded_hugetlb_pool_exhausted_is_no_memory)
 	tcc_weights *w;
 	void *rw;
 
+	ASSERT_EQ(0, wait_hugepages_idle()) TH_LOG("huge pages still in use after 5 s");
 	ASSERT_EQ(0, tcc_write_file(NR_HUGEPAGES, "1"));
+	ASSERT_EQ(0, hugepages_in_use());
 	setenv("TCC_WEIGHTS_BACKING", "hugetlb", 1);
 	ASSERT_EQ(TCC_OK, tcc_weights_create(&w, "emb-exhaust", 4 * MIB, &o));
 	EXPECT_EQ(TCC_ERR_NO_MEMORY, tcc_weights_map_writable(w, &rw));
