@@ -526,6 +526,11 @@ void tcc_dnnl_set_threads(int n)
 		omp_set_num_threads(n > 0 ? n : omp_get_num_procs());
 }
 
+int tcc_dnnl_get_threads(void)
+{
+	return dnnl_version()->cpu_runtime == DNNL_RUNTIME_OMP ? omp_get_max_threads() : 1;
+}
+
 const char *tcc_dnnl_threading(void)
 {
 	switch (dnnl_version()->cpu_runtime) {

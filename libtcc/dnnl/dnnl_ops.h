@@ -266,6 +266,8 @@ void tcc_dnnl_op_free(tcc_dnnl_op *op);
 
 /* Threads oneDNN uses for ops run from the calling thread (<= 0: all CPUs). */
 void tcc_dnnl_set_threads(int n);
+/* The calling thread's current setting (to restore it after a tcc_dnnl_set_threads()). */
+int tcc_dnnl_get_threads(void);
 /* oneDNN's CPU threading runtime as built: "openmp" (Debian), "sequential", ... */
 const char *tcc_dnnl_threading(void);
 /* Does oneDNN have native bf16 kernels on this CPU (AVX512-BF16 or AMX)? */

@@ -144,14 +144,24 @@ static void packing_free(struct packing *p)
  */
 static void collect_model_packed(const char *onnx_path, struct packing *p)
 {
-	tcc_options o = { .opt_level = 1 };
+	tcc_options o = { .opt_level = 1, .threads = 1 };
+	int threads = tcc_dnnl_get_threads();
 	tcc_model *m = NULL;
 
+	/*
+	 * One thread: GNU OpenMP's thread pool does not survive fork(), so a
+	 * loader that packs a buffer and then forks its workers (the usual
+	 * server) would hang them in their first parallel region if packing
+	 * had started the pool.  The compile-time reorders read the calling
+	 * thread's setting, hence set here and restored after.
+	 */
+	tcc_dnnl_set_threads(1);
 	tcc_weights_packing_set(collect_packed, p);
 	if (tcc_model_load(&m, onnx_path, &o) != TCC_OK)
 		tcc_clear_error();
 	tcc_weights_packing_set(NULL, NULL);
 	tcc_model_free(m);
+	tcc_dnnl_set_threads(threads);
 	if (p->failed) {	/* out of memory: the buffer without packed records still works */
 		packing_free(p);
 		p->recs = NULL;

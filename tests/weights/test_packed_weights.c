@@ -318,15 +318,77 @@ static void packed_records_make_no_private_copy(void **state)
 	tcc_weights_close(w);
 }
 
-int main(void)
+/*
+ * A server packs the buffer, then forks its workers: packing must not leave
+ * an OpenMP thread pool behind (GNU OpenMP's does not survive fork(), the
+ * child would hang in its first parallel region).  Run in a fresh process
+ * (this binary re-executed), whose thread settings no earlier case touched:
+ * it packs, forks a worker on every CPU that must finish and, on this same
+ * CPU, still find the packed records' layout.  Exit status 0 when it did.
+ */
+static int pack_then_fork(void)
+{
+	const char *name = buffer_name("fork");
+	tcc_weights *w = NULL;
+	int status;
+
+	if (tcc_weights_load_onnx(&w, name, mlp(), NULL) != TCC_OK)
+		return 10;
+	fflush(stdout);
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		static float x[4 * 2048], y[MLP_OUT];
+		tcc_options o = { .threads = 0, .opt_level = 1, .weights = name };
+		tcc_tensor in = { .dtype = TCC_F32, .rank = 2, .dims = { 4, 2048 }, .data = x, .nbytes = sizeof(x) };
+		tcc_tensor out = { .data = y, .nbytes = sizeof(y) };
+		tcc_weights_packed_usage u = { 0 };
+		tcc_model *m;
+
+		alarm(60);	/* a hang fails the case instead of the suite's timeout */
+		if (tcc_model_load(&m, mlp(), &o) != TCC_OK || tcc_model_run(m, &in, 1, &out, 1) != TCC_OK)
+			_exit(11);
+		tcc_weights_packed_usage_get(name, &u);
+		printf("# forked worker on all CPUs: %zu packed records used, %zu refused\n", u.used, u.mismatched);
+		fflush(stdout);
+		_exit(u.used + u.mismatched == 3 ? 0 : 12);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return 13;
+	tcc_weights_close(w);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 14;
+}
+
+static void workers_forked_after_packing_run_on_all_cpus(void **state)
+{
+	int status;
+
+	NEED_MODELS();
+	fflush(stdout);
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		execl("/proc/self/exe", "test_packed_weights", "--pack-then-fork", (char *)NULL);
+		_exit(20);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(packing_adds_a_record_per_matmul_weight),
 		cmocka_unit_test(packed_records_are_used_in_place_with_the_private_outputs),
 		cmocka_unit_test(a_foreign_fingerprint_falls_back_to_the_plain_weights),
 		cmocka_unit_test(packed_records_make_no_private_copy),
+		cmocka_unit_test(workers_forked_after_packing_run_on_all_cpus),
 	};
 
 	models = getenv("TCC_WEIGHTS_TEST_MODELS");
+	if (argc == 2 && !strcmp(argv[1], "--pack-then-fork"))
+		return models ? pack_then_fork() : 1;
 	return cmocka_run_group_tests_name("packed_weights", tests, NULL, NULL);
 }
