@@ -29,6 +29,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -331,6 +332,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	t_load = now() - t_load;
+	/*
+	 * Packing parsed and compiled the model: give the freed heap back
+	 * before forking, or every worker inherits (and Pss shares) it.
+	 */
+	malloc_trim(0);
 	tcc_weights_info_get(w, &info);
 	size = info.size;
 	one = (double)size / (1 << 20);
@@ -340,25 +346,28 @@ int main(int argc, char **argv)
 		const void *img;
 		size_t n = 0, plain = 0;
 		tcc_weights_record rec;
-		tcc_weights_options po = o;
 
 		if (tcc_weights_map(w, &img) == TCC_OK && tcc_weights_image_count(img, size, &n) == TCC_OK)
 			for (size_t k = 0; k < n; k++)
 				if (tcc_weights_image_at(img, size, k, &rec) == TCC_OK && !strstr(rec.name, "@packed"))
 					plain += rec.nbytes;
 		one = (double)plain / (1 << 20);
-		snprintf(plain_name, sizeof(plain_name), "bench-%d-plain", (int)getpid());
-		po.plain_only = 1;
-		if (tcc_weights_load_onnx(&wplain, plain_name, path, &po) != TCC_OK) {
-			fprintf(stderr, "weights_bench: loading plain: %s\n", tcc_last_error());
-			return 1;
-		}
 	}
 
 	priv = run(0, procs, name, path, size, &o, slots);
 	shr = run(1, procs, name, path, size, &o, slots);
 	if (onnx_mode) {	/* weights from the buffer, MatMul/Gemm prepacked privately */
 		shp = run(2, procs, name, path, size, &o, slots);
+		/* Made only now, so that the other runs' workers do not inherit its mappings. */
+		tcc_weights_options po = o;
+
+		snprintf(plain_name, sizeof(plain_name), "bench-%d-plain", (int)getpid());
+		po.plain_only = 1;
+		if (tcc_weights_load_onnx(&wplain, plain_name, path, &po) != TCC_OK) {
+			fprintf(stderr, "weights_bench: loading plain: %s\n", tcc_last_error());
+			return 1;
+		}
+		malloc_trim(0);
 		spl = run(3, procs, plain_name, path, size, &o, slots);
 		tcc_weights_close(wplain);
 	}
