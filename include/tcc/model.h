@@ -93,10 +93,13 @@ typedef struct tcc_options {
 	 */
 	const char *weights;
 	/*
-	 * With @weights: 0 (default) oneDNN reads MatMul/Gemm weights in place
-	 * in their plain layout: no private copy, but its matmul kernels are
-	 * slower on that layout than on the prepacked one (about 4x at batch 1,
-	 * see Documentation/weights.md); 1: prepack them privately as a private
+	 * With @weights: 0 (default) MatMul/Gemm read their weights in place:
+	 * from the buffer's pre-packed records (`NAME@packed`, written by
+	 * tcc_weights_load_onnx()) at full speed when their layout fingerprint
+	 * matches this CPU and oneDNN, otherwise in the plain layout, which
+	 * oneDNN's matmul runs about 4x slower at batch 1 (plain_only buffers,
+	 * other hosts; see tcc_weights_packed_usage_get() and
+	 * Documentation/weights.md).  1: prepack them privately as a private
 	 * load does (full speed, one private copy of them per process).
 	 */
 	int weights_prepack;
