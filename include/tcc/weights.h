@@ -190,6 +190,8 @@ typedef struct tcc_model_weights_stats {
 	size_t in_place_weights;	/* MatMul/Gemm weights oneDNN reads from the mapping */
 	size_t private_packed_bytes;	/* buffer bytes oneDNN prepacked into a private copy
 					 * (Conv always; MatMul/Gemm with weights_prepack) */
+	size_t packed_weights;		/* of in_place_weights: from pre-packed records */
+	size_t packed_mismatches;	/* records refused: fingerprint of another CPU/oneDNN */
 } tcc_model_weights_stats;
 
 /* All zero for a model loaded without a weight buffer. */

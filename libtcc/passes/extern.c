@@ -111,6 +111,7 @@ static bool use_packed(const ir_graph *g, int t, tcc_dnnl_matmul_desc *d, pass_s
 	if (tcc_dnnl_matmul_fingerprint(d, &want, &want_bytes) != TCC_OK || want != fp || want_bytes != bytes) {
 		tcc_clear_error();
 		tcc_weights_packed_note(w->v.data, false);
+		ps->packed_mismatches++;
 		return false;
 	}
 	d->packed = data;
@@ -118,6 +119,7 @@ static bool use_packed(const ir_graph *g, int t, tcc_dnnl_matmul_desc *d, pass_s
 	d->packed_fingerprint = fp;
 	tcc_weights_packed_note(w->v.data, true);
 	ps->borrowed_weights++;
+	ps->packed_weights++;
 	return true;
 }
 

@@ -86,8 +86,11 @@ tcc_status model_compile(tcc_model *m)
 			m->stats.extern_kernels, m->stats.epilogues, m->stats.blocked_tensors, m->stats.fused_nodes,
 			m->stats.fused_kernels,
 			m->stats.dynamic_nodes, m->arena_bytes, (long long)g->opset, m->compile_ms);
-	if (m->opts.verbose && m->stats.borrowed_weights + m->stats.private_packed_bytes)
-		fprintf(stderr, "tcc: weight buffer: %d MatMul/Gemm weights read in place, %zu bytes prepacked privately\n",
-			m->stats.borrowed_weights, m->stats.private_packed_bytes);
+	if (m->opts.verbose &&
+	    m->stats.borrowed_weights + m->stats.private_packed_bytes + m->stats.packed_mismatches)
+		fprintf(stderr, "tcc: weight buffer: %d MatMul/Gemm weights read in place (%d from pre-packed "
+			"records, %d records refused: other CPU/oneDNN), %zu bytes prepacked privately\n",
+			m->stats.borrowed_weights, m->stats.packed_weights, m->stats.packed_mismatches,
+			m->stats.private_packed_bytes);
 	return TCC_OK;
 }

@@ -345,6 +345,8 @@ tcc_status tcc_model_weights_stats_get(const tcc_model *m, tcc_model_weights_sta
 	}
 	s->in_place_weights = (size_t)m->stats.borrowed_weights;
 	s->private_packed_bytes = m->stats.private_packed_bytes;
+	s->packed_weights = (size_t)m->stats.packed_weights;
+	s->packed_mismatches = (size_t)m->stats.packed_mismatches;
 	return TCC_OK;
 }
 

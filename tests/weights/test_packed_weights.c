@@ -168,6 +168,8 @@ static void packed_records_are_used_in_place_with_the_private_outputs(void **sta
 	assert_int_equal(after.mismatched - before.mismatched, 0);
 	assert_int_equal(rs.stats.private_packed_bytes, 0);
 	assert_true(rs.stats.in_place_weights >= 3);
+	assert_int_equal(rs.stats.packed_weights, 3);
+	assert_int_equal(rs.stats.packed_mismatches, 0);
 	/* The same bytes through the same primitive: bit-identical. */
 	assert_memory_equal(a, b, sizeof(a));
 	tcc_weights_close(w);
@@ -229,6 +231,8 @@ static void a_foreign_fingerprint_falls_back_to_the_plain_weights(void **state)
 
 	assert_int_equal(u.used, 0);
 	assert_int_equal(u.mismatched, 3);
+	assert_int_equal(rs.stats.packed_weights, 0);
+	assert_int_equal(rs.stats.packed_mismatches, 3);
 	/* Today's path: the plain initializers read in place as a run-time B. */
 	assert_true(rs.stats.in_place_weights >= 3);
 	float md = 0;
