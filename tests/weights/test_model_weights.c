@@ -28,9 +28,8 @@
 
 #include <tcc/weights.h>
 
-#define MIB ((size_t)1 << 20)
-#define MLP_WEIGHT_BYTES ((2048 * 2048 * 2 + 512 * 2048 + 2048 * 2 + 512) * sizeof(float))
-#define MLP_OUT (4 * 512)
+#include "mlp_rss.h"
+
 #define CONVBN_OUT (8 * 16 * 16)
 
 static const char *models;
@@ -410,56 +409,7 @@ static void external_data_is_not_read(void **state)
 	tcc_weights_close(w);
 }
 
-/* RssAnon (private anonymous memory) of this process, in bytes. */
-static long long rss_anon(void)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	long long kb = -1;
 
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "RssAnon: %lld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb * 1024;
-}
-
-/* In a fresh child: how much RssAnon loading + running the MLP adds (O1, the default pipeline). */
-static long long private_growth(const char *weights)
-{
-	int fd[2];
-	long long d = -1;
-	static float y[MLP_OUT];
-
-	assert_int_equal(pipe(fd), 0);
-	fflush(stdout);
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		malloc_trim(0);
-		long long before = rss_anon();
-		tcc_options o = { .threads = 1, .opt_level = 1, .weights = weights };
-		tcc_model *m;
-		float *x = calloc(4 * 2048, sizeof(float));
-		tcc_tensor in = { .dtype = TCC_F32, .rank = 2, .dims = { 4, 2048 }, .data = x,
-				  .nbytes = 4 * 2048 * sizeof(float) };
-		tcc_tensor out = { .data = y, .nbytes = sizeof(y) };
-
-		if (x && tcc_model_load(&m, model("mlp"), &o) == TCC_OK && tcc_model_run(m, &in, 1, &out, 1) == TCC_OK) {
-			malloc_trim(0);	/* the same for both: transient parse buffers are not the point */
-			d = rss_anon() - before;
-		}
-		(void)!write(fd[1], &d, sizeof(d));
-		_exit(0);	/* measured with the model still loaded */
-	}
-	assert_true(pid > 0);
-	close(fd[1]);
-	assert_int_equal(read(fd[0], &d, sizeof(d)), (ssize_t)sizeof(d));
-	close(fd[0]);
-	waitpid(pid, NULL, 0);
-	return d;
-}
 
 static void loading_from_the_buffer_makes_no_private_copy(void **state)
 {
@@ -468,8 +418,8 @@ static void loading_from_the_buffer_makes_no_private_copy(void **state)
 	long long priv, shared;
 
 	NEED_MODELS();
-	priv = private_growth(NULL);
-	shared = private_growth(name);
+	priv = mlp_rss_growth(model("mlp"), NULL, NULL);
+	shared = mlp_rss_growth(model("mlp"), name, NULL);
 	printf("# RssAnon growth for %zu MiB of weights: private load %.1f MiB, from the buffer %.1f MiB\n",
 	       MLP_WEIGHT_BYTES / MIB, priv / (double)MIB, shared / (double)MIB);
 	assert_true(priv >= 0 && shared >= 0);

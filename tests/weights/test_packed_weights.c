@@ -26,9 +26,8 @@
 
 #include <tcc/weights.h>
 
-#define MIB ((size_t)1 << 20)
-#define MLP_WEIGHT_BYTES ((2048 * 2048 * 2 + 512 * 2048 + 2048 * 2 + 512) * sizeof(float))
-#define MLP_OUT (4 * 512)
+#include "mlp_rss.h"
+
 #define SUFFIX "@packed"
 
 static const char *models;
@@ -249,72 +248,19 @@ static void a_foreign_fingerprint_falls_back_to_the_plain_weights(void **state)
 	tcc_weights_close(w);
 }
 
-static long long rss_anon(void)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	long long kb = -1;
 
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "RssAnon: %lld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb * 1024;
-}
-
-/* In a fresh child: RssAnon added by loading + running the MLP, with the packed records used. */
-static long long growth(const char *weights)
-{
-	int fd[2];
-	long long d[2] = { -1, -1 };
-	static float y[MLP_OUT];
-
-	assert_int_equal(pipe(fd), 0);
-	fflush(stdout);
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		malloc_trim(0);
-		long long before = rss_anon();
-		tcc_options o = { .threads = 1, .opt_level = 1, .weights = weights };
-		tcc_model *m;
-		float *x = calloc(4 * 2048, sizeof(float));
-		tcc_tensor in = { .dtype = TCC_F32, .rank = 2, .dims = { 4, 2048 }, .data = x,
-				  .nbytes = 4 * 2048 * sizeof(float) };
-		tcc_tensor out = { .data = y, .nbytes = sizeof(y) };
-
-		if (x && tcc_model_load(&m, mlp(), &o) == TCC_OK && tcc_model_run(m, &in, 1, &out, 1) == TCC_OK) {
-			tcc_weights_packed_usage u = { 0 };
-
-			malloc_trim(0);
-			d[0] = rss_anon() - before;
-			if (weights && tcc_weights_packed_usage_get(weights, &u) == TCC_OK)
-				d[1] = (long long)u.used;
-		}
-		(void)!write(fd[1], d, sizeof(d));
-		_exit(0);
-	}
-	assert_true(pid > 0);
-	close(fd[1]);
-	assert_int_equal(read(fd[0], d, sizeof(d)), (ssize_t)sizeof(d));
-	close(fd[0]);
-	waitpid(pid, NULL, 0);
-	if (weights)
-		assert_int_equal(d[1], 3);	/* the packed path was taken in the child */
-	return d[0];
-}
 
 static void packed_records_make_no_private_copy(void **state)
 {
 	const char *name = buffer_name("rss");
 	tcc_weights *w;
-	long long priv, shared;
+	long long priv, shared, used = -1;
 
 	NEED_MODELS();
 	w = load_buffer(name);
-	priv = growth(NULL);
-	shared = growth(name);
+	priv = mlp_rss_growth(mlp(), NULL, NULL);
+	shared = mlp_rss_growth(mlp(), name, &used);
+	assert_int_equal(used, 3);	/* the packed path was taken in the child */
 	printf("# RssAnon growth for %zu MiB of weights: private load %.1f MiB, packed records in place %.1f MiB\n",
 	       MLP_WEIGHT_BYTES / MIB, priv / (double)MIB, shared / (double)MIB);
 	assert_true(priv >= (long long)(MLP_WEIGHT_BYTES * 3 / 4));
