@@ -173,7 +173,12 @@ static size_t emit_nested(strip_ctx *c, const field *f, emit_fn fn, uint8_t *d)
 	return head + len;
 }
 
-static size_t emit_graph(strip_ctx *c, const uint8_t *p, const uint8_t *end, uint8_t *d)
+/*
+ * Copies a message's fields, rewriting every length-delimited field number
+ * @num through @fn (the path from ModelProto to the tensors).
+ */
+static size_t emit_message(strip_ctx *c, const uint8_t *p, const uint8_t *end, uint8_t *d,
+			   uint32_t num, emit_fn fn)
 {
 	size_t n = 0;
 	field f;
@@ -183,8 +188,8 @@ static size_t emit_graph(strip_ctx *c, const uint8_t *p, const uint8_t *end, uin
 			c->failed = true;
 			return 0;
 		}
-		if (f.num == GRAPH_INITIALIZER && f.wt == WT_LEN) {
-			n += emit_nested(c, &f, emit_tensor, d ? d + n : NULL);
+		if (f.num == num && f.wt == WT_LEN) {
+			n += emit_nested(c, &f, fn, d ? d + n : NULL);
 			continue;
 		}
 		if (d)
@@ -194,25 +199,14 @@ static size_t emit_graph(strip_ctx *c, const uint8_t *p, const uint8_t *end, uin
 	return n;
 }
 
+static size_t emit_graph(strip_ctx *c, const uint8_t *p, const uint8_t *end, uint8_t *d)
+{
+	return emit_message(c, p, end, d, GRAPH_INITIALIZER, emit_tensor);
+}
+
 static size_t emit_model(strip_ctx *c, const uint8_t *p, const uint8_t *end, uint8_t *d)
 {
-	size_t n = 0;
-	field f;
-
-	while (p < end) {
-		if (!next_field(&p, end, &f)) {
-			c->failed = true;
-			return 0;
-		}
-		if (f.num == MODEL_GRAPH && f.wt == WT_LEN) {
-			n += emit_nested(c, &f, emit_graph, d ? d + n : NULL);
-			continue;
-		}
-		if (d)
-			memcpy(d + n, f.start, (size_t)(f.end - f.start));
-		n += (size_t)(f.end - f.start);
-	}
-	return n;
+	return emit_message(c, p, end, d, MODEL_GRAPH, emit_graph);
 }
 
 tcc_status onnx_strip_initializer_data(const void *buf, size_t size, void **out, size_t *out_size,
