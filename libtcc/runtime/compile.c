@@ -4,6 +4,7 @@
 #include "common/error.h"
 #include "passes/dnnl_passes.h"
 
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +28,31 @@ static int live_nodes(const ir_graph *g)
 	return n;
 }
 
+static tcc_status compile_passes(tcc_model *m);
+
+/*
+ * Compiling runs oneDNN primitive creation, prepacking and constant folding,
+ * some of them in OpenMP regions: they use the model's thread count, not the
+ * process default.  A worker asked to use one thread that compiled on all
+ * CPUs would leave an idle OpenMP thread spinning (GOMP_SPINCOUNT) next to
+ * it, which on a host full of such workers takes the CPUs they need.  The
+ * caller's setting is restored afterwards.
+ */
 tcc_status model_compile(tcc_model *m)
+{
+	int caller_threads = omp_get_max_threads();
+	tcc_status st;
+
+	m->env.threads = m->opts.threads > 0 ? m->opts.threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (m->env.threads < 1)
+		m->env.threads = 1;
+	omp_set_num_threads(m->env.threads);
+	st = compile_passes(m);
+	omp_set_num_threads(caller_threads);
+	return st;
+}
+
+static tcc_status compile_passes(tcc_model *m)
 {
 	ir_graph *g = m->g;
 	double t0 = now_ms();
@@ -36,9 +61,6 @@ tcc_status model_compile(tcc_model *m)
 
 	m->env.opset = g->opset;
 	m->stats.prepack_borrowed = m->opts.weights_prepack != 0;
-	m->env.threads = m->opts.threads > 0 ? m->opts.threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
-	if (m->env.threads < 1)
-		m->env.threads = 1;
 	st = pass_infer_fold(g, &m->env, true, &m->stats);
 	if (st)
 		return st;
