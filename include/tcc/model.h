@@ -93,14 +93,15 @@ typedef struct tcc_options {
 	 */
 	const char *weights;
 	/*
-	 * With @weights: 0 (default) MatMul/Gemm read their weights in place:
-	 * from the buffer's pre-packed records (`NAME@packed`, written by
+	 * With @weights: 0 (default) MatMul/Gemm/Conv read their weights in
+	 * place from the buffer's pre-packed records (`NAME@packed`, written by
 	 * tcc_weights_load_onnx()) at full speed when their layout fingerprint
-	 * matches this CPU and oneDNN, otherwise in the plain layout, which
-	 * oneDNN's matmul runs about 4x slower at batch 1 (plain_only buffers,
-	 * other hosts; see tcc_weights_packed_usage_get() and
-	 * Documentation/weights.md).  1: prepack them privately as a private
-	 * load does (full speed, one private copy of them per process).
+	 * matches this CPU and oneDNN.  Otherwise (plain_only buffers, other
+	 * hosts; see tcc_weights_packed_usage_get() and Documentation/weights.md)
+	 * MatMul/Gemm read the plain layout in place, which oneDNN's matmul runs
+	 * about 4x slower at batch 1, and Conv prepacks the plain weights
+	 * privately.  1: prepack them all privately as a private load does
+	 * (full speed, one private copy of them per process).
 	 */
 	int weights_prepack;
 } tcc_options;

@@ -62,7 +62,7 @@ typedef struct tcc_weights_options {
 	unsigned int mode;	/* who else may open (0640-style; 0: 0600). Module only: embedded names are per user */
 	int resident;		/* keep after the last holder goes, until tcc_weights_unload() */
 	/*
-	 * tcc_weights_load_onnx(): 0 (default) also stores each MatMul/Gemm
+	 * tcc_weights_load_onnx(): 0 (default) also stores each MatMul/Gemm/Conv
 	 * weight pre-packed for this CPU and oneDNN; 1: the initializers only
 	 * (a buffer for hosts with other CPUs, half the size).
 	 */
@@ -158,7 +158,7 @@ tcc_status tcc_weights_load_records(tcc_weights **out, const char *name,
  * Every initializer (and Constant) of an ONNX model, packed into a new
  * sealed buffer @name: what a server loads once for its workers.  The model
  * is also compiled once (tcc_options defaults) and, unless @opts->plain_only,
- * each MatMul/Gemm weight is added as oneDNN prepacked it on this CPU
+ * each MatMul/Gemm/Conv weight is added as oneDNN prepacked it on this CPU
  * ("NAME@packed", 64-byte aligned, with a fingerprint of its layout): a model
  * run from the buffer on the same CPU and oneDNN reads those in place at the
  * speed of a private load (tcc_weights_packed_usage_get()).
@@ -187,9 +187,9 @@ const char *tcc_weights_backing_str(tcc_weights_backing backing);
 typedef struct tcc_model_weights_stats {
 	size_t borrowed_tensors;	/* initializers pointing into the mapping */
 	size_t borrowed_bytes;		/* their bytes */
-	size_t in_place_weights;	/* MatMul/Gemm weights oneDNN reads from the mapping */
+	size_t in_place_weights;	/* MatMul/Gemm/Conv weights oneDNN reads from the mapping */
 	size_t private_packed_bytes;	/* buffer bytes oneDNN prepacked into a private copy
-					 * (Conv always; MatMul/Gemm with weights_prepack) */
+					 * (weights_prepack; Conv without a matching record) */
 	size_t packed_weights;		/* of in_place_weights: from pre-packed records */
 	size_t packed_mismatches;	/* records refused: fingerprint of another CPU/oneDNN */
 } tcc_model_weights_stats;
@@ -198,7 +198,7 @@ typedef struct tcc_model_weights_stats {
 tcc_status tcc_model_weights_stats_get(const tcc_model *m, tcc_model_weights_stats *stats);
 
 /*
- * Pre-packed MatMul/Gemm weights (records "NAME@packed" that
+ * Pre-packed MatMul/Gemm/Conv weights (records "NAME@packed" that
  * tcc_weights_load_onnx() adds, in oneDNN's blocked layout for this CPU and
  * oneDNN version): how many models of this process, since it started, used
  * one from buffer @name in place (@used), and how many found one whose

@@ -81,6 +81,17 @@ static tcc_status geometry(const tcc_dnnl_conv_desc *d, conv_geom *g)
 	return TCC_OK;
 }
 
+/* Which bytes a conv with this geometry reads its weights as (see dnnl_packed.c). */
+static uint64_t conv_fingerprint(const tcc_dnnl_conv_desc *d, const conv_geom *g, const dnnl_memory_desc_t *wmd)
+{
+	uint64_t h = tcc_dnnl_fp_begin();
+	unsigned char flags[2] = { d->transposed, d->bf16 };
+
+	h = tcc_dnnl_fp_add(h, g->wei, sizeof(g->wei[0]) * (size_t)g->wei_nd);
+	TCC_DNNL_FP_ADD(h, flags);
+	return tcc_dnnl_fp_md(h, wmd);
+}
+
 /* A forward-inference conv/deconv primitive descriptor for the given layouts. */
 static dnnl_status_t make_pd(dnnl_primitive_desc_t *pd, const tcc_dnnl_conv_desc *d, const conv_geom *g,
 			     const dnnl_memory_desc_t *src, const dnnl_memory_desc_t *dst,
@@ -258,11 +269,18 @@ tcc_status tcc_dnnl_conv_create(tcc_dnnl_op **out, const tcc_dnnl_conv_desc *d)
 	}
 	if ((ts = tcc_dnnl_op_alloc(&op, d->transposed ? "conv-transpose" : "conv")) != TCC_OK)
 		goto out;
-	dnnl_memory_desc_init_by_tag(&wei_user, g.wei_nd, g.wei, dnnl_f32, g.wei_tag);
-	ts = tcc_dnnl_prepack(d->weights, &wei_user, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0),
-			      &op->wei_buf, &op->wei_mem);
-	if (ts != TCC_OK)
-		goto out;
+	const dnnl_memory_desc_t *wmd = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+	uint64_t fp = conv_fingerprint(d, &g, wmd);
+
+	if (!tcc_dnnl_use_packed(op, wmd, fp, d->packed, d->packed_bytes, d->packed_fingerprint)) {
+		dnnl_memory_desc_init_by_tag(&wei_user, g.wei_nd, g.wei, dnnl_f32, g.wei_tag);
+		ts = tcc_dnnl_prepack(d->weights, &wei_user, wmd, &op->wei_buf, &op->wei_mem);
+		if (ts != TCC_OK)
+			goto out;
+		op->packed = op->wei_buf;
+		op->packed_bytes = dnnl_memory_desc_get_size(wmd);
+		op->packed_fingerprint = fp;
+	}
 	if (d->bias) {
 		dnnl_memory_desc_init_by_tag(&bias_user, 1, g.bias, dnnl_f32, dnnl_x);
 		ts = tcc_dnnl_prepack(d->bias, &bias_user, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 1),

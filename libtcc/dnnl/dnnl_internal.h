@@ -51,6 +51,7 @@ struct tcc_dnnl_op {
 	const void *packed;
 	size_t packed_bytes;
 	uint64_t packed_fingerprint;
+	bool weights_in_place;		/* packed is the caller's bytes, not wei_buf */
 	char impl[64];
 };
 
@@ -97,6 +98,24 @@ tcc_status tcc_dnnl_prepack(const void *data, const dnnl_memory_desc_t *from,
 /* An edge reorder from layout @from to layout @to (buffer on @to's side if @own_to). */
 tcc_status tcc_dnnl_edge_init(tcc_dnnl_edge *e, const dnnl_memory_desc_t *from,
 			      const dnnl_memory_desc_t *to, bool own_to);
+
+/*
+ * Fingerprints of prepacked weights (dnnl_packed.c): start with the oneDNN
+ * version and the ISA it dispatches to, add the op's own parameters, end
+ * with the weights memory descriptor the primitive chose.
+ */
+uint64_t tcc_dnnl_fp_begin(void);
+uint64_t tcc_dnnl_fp_add(uint64_t h, const void *p, size_t n);
+uint64_t tcc_dnnl_fp_md(uint64_t h, const dnnl_memory_desc_t *md);
+#define TCC_DNNL_FP_ADD(h, v) ((h) = tcc_dnnl_fp_add((h), &(v), sizeof(v)))
+
+/*
+ * Make @packed (from a shared weight buffer) @op's weights memory in place
+ * when its fingerprint and size are those this primitive wants (@wmd, @fp);
+ * false, and nothing set, otherwise.
+ */
+bool tcc_dnnl_use_packed(tcc_dnnl_op *op, const dnnl_memory_desc_t *wmd, uint64_t fp, const void *packed,
+			 size_t packed_bytes, uint64_t packed_fp);
 
 /* Same layout, other element type (f32 <-> bf16 at bf16 ops' edges). */
 void tcc_dnnl_md_set_dt(dnnl_memory_desc_t *md, dnnl_data_type_t dt);

@@ -37,67 +37,16 @@ static tcc_status check_desc(const tcc_dnnl_matmul_desc *d, int64_t *b_batch)
 	return TCC_OK;
 }
 
-/* FNV-1a, 64-bit: a fingerprint, not a defence against forgery (the buffer is sealed and trusted). */
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *b = p;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-
-#define FNV_ADD(h, v) ((h) = fnv((h), &(v), sizeof(v)))
-
-/*
- * Hash the fields of @md that define the bytes' layout, one by one: the
- * struct has padding and a union whose unused part need not be zero.
- */
-static uint64_t hash_md(uint64_t h, const dnnl_memory_desc_t *md)
-{
-	int nd = md->ndims;
-
-	FNV_ADD(h, md->ndims);
-	h = fnv(h, md->dims, sizeof(md->dims[0]) * (size_t)nd);
-	FNV_ADD(h, md->data_type);
-	h = fnv(h, md->padded_dims, sizeof(md->padded_dims[0]) * (size_t)nd);
-	h = fnv(h, md->padded_offsets, sizeof(md->padded_offsets[0]) * (size_t)nd);
-	FNV_ADD(h, md->offset0);
-	FNV_ADD(h, md->format_kind);
-	if (md->format_kind == dnnl_blocked) {
-		const dnnl_blocking_desc_t *b = &md->format_desc.blocking;
-
-		h = fnv(h, b->strides, sizeof(b->strides[0]) * (size_t)nd);
-		FNV_ADD(h, b->inner_nblks);
-		h = fnv(h, b->inner_blks, sizeof(b->inner_blks[0]) * (size_t)b->inner_nblks);
-		h = fnv(h, b->inner_idxs, sizeof(b->inner_idxs[0]) * (size_t)b->inner_nblks);
-	}
-	FNV_ADD(h, md->extra.flags);
-	FNV_ADD(h, md->extra.compensation_mask);
-	FNV_ADD(h, md->extra.scale_adjust);
-	return h;
-}
-
 static uint64_t fingerprint(const tcc_dnnl_matmul_desc *d, float alpha, const dnnl_memory_desc_t *wei_md)
 {
-	const dnnl_version_t *v = dnnl_version();
-	uint64_t h = 0xcbf29ce484222325ull;
-	dnnl_cpu_isa_t isa = dnnl_get_effective_cpu_isa();
+	uint64_t h = tcc_dnnl_fp_begin();
 	int64_t shape[5] = { d->batch, d->M, d->K, d->N, d->b_batch ? d->b_batch : 1 };
 	unsigned char flags[3] = { d->trans_a, d->trans_b, d->bf16 };
 
-	FNV_ADD(h, v->major);
-	FNV_ADD(h, v->minor);
-	FNV_ADD(h, v->patch);
-	if (v->hash)
-		h = fnv(h, v->hash, strlen(v->hash));
-	FNV_ADD(h, isa);
-	FNV_ADD(h, shape);
-	FNV_ADD(h, flags);
-	FNV_ADD(h, alpha);
-	return hash_md(h, wei_md);
+	TCC_DNNL_FP_ADD(h, shape);
+	TCC_DNNL_FP_ADD(h, flags);
+	TCC_DNNL_FP_ADD(h, alpha);
+	return tcc_dnnl_fp_md(h, wei_md);
 }
 
 /*
@@ -177,18 +126,6 @@ tcc_status tcc_dnnl_matmul_fingerprint(const tcc_dnnl_matmul_desc *d, uint64_t *
 	return TCC_OK;
 }
 
-tcc_status tcc_dnnl_op_packed_weights(const tcc_dnnl_op *op, const void **data, size_t *bytes, uint64_t *fp)
-{
-	if (!op || !data || !bytes || !fp)
-		return tcc_set_error(TCC_ERR_INVALID_ARG, "dnnl packed weights: NULL argument");
-	if (!op->packed)
-		return tcc_set_error(TCC_ERR_NOT_FOUND, "dnnl %s: no constant weights", op->what);
-	*data = op->packed;
-	*bytes = op->packed_bytes;
-	*fp = op->packed_fingerprint;
-	return TCC_OK;
-}
-
 tcc_status tcc_dnnl_matmul_create(tcc_dnnl_op **out, const tcc_dnnl_matmul_desc *d)
 {
 	dnnl_engine_t engine = NULL;
@@ -241,25 +178,15 @@ tcc_status tcc_dnnl_matmul_create(tcc_dnnl_op **out, const tcc_dnnl_matmul_desc 
 	const dnnl_memory_desc_t *wmd = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
 
 	if (d->packed) {
-		/* Never trust bytes whose layout differs from what this primitive reads. */
 		uint64_t fp = fingerprint(d, alpha, wmd);
 
-		if (fp != d->packed_fingerprint || d->packed_bytes != dnnl_memory_desc_get_size(wmd)) {
+		if (!tcc_dnnl_use_packed(op, wmd, fp, d->packed, d->packed_bytes, d->packed_fingerprint)) {
 			ts = tcc_set_error(TCC_ERR_UNSUPPORTED,
 					   "dnnl matmul: packed weights fingerprint %016llx, this process wants %016llx (%zu bytes)",
 					   (unsigned long long)d->packed_fingerprint, (unsigned long long)fp,
 					   dnnl_memory_desc_get_size(wmd));
 			goto out;
 		}
-		/* Read in place: a memory object over the caller's (read-only) bytes. */
-		dnnl_status_t st = dnnl_memory_create(&op->wei_mem, wmd, engine, (void *)d->packed);
-		if (st != dnnl_success) {
-			ts = tcc_dnnl_fail(st, "wrapping packed weights");
-			goto out;
-		}
-		op->packed = d->packed;
-		op->packed_bytes = d->packed_bytes;
-		op->packed_fingerprint = fp;
 	} else if (d->weights) {
 		const float *w = d->weights;
 

@@ -137,6 +137,9 @@ tcc_status tcc_dnnl_matmul_fingerprint(const tcc_dnnl_matmul_desc *desc, uint64_
 tcc_status tcc_dnnl_op_packed_weights(const tcc_dnnl_op *op, const void **data, size_t *bytes,
 				      uint64_t *fingerprint);
 
+/* Does @op read its weights in place from the desc's @packed bytes? */
+bool tcc_dnnl_op_weights_in_place(const tcc_dnnl_op *op);
+
 /*
  * 2-D convolution (ONNX Conv, NCHW) or, with @transposed, ConvTranspose.
  *   src: [N, C, H, W]; weights: constant, ONNX layout [OC, C/groups, KH, KW]
@@ -152,6 +155,12 @@ tcc_status tcc_dnnl_op_packed_weights(const tcc_dnnl_op *op, const void **data, 
  *   feeds this op; the layouts then match without a reorder.
  * @keep_blocked_output: leave dst in oneDNN's preferred layout for the next op.
  * @bf16: as for matmul (src converted to bf16 at the op's input edge, dst f32).
+ * @packed: weights already in a layout (tcc_dnnl_op_packed_weights() of a
+ *   conv created from the same weights, e.g. in a shared weight buffer),
+ *   used in place, never written, when @packed_fingerprint is what this
+ *   primitive wants here (the layout depends on the CPU, oneDNN, the shapes
+ *   and the activation layouts chosen); otherwise @weights are prepacked as
+ *   usual.  tcc_dnnl_op_weights_in_place() tells which happened.
  */
 typedef struct tcc_dnnl_conv_desc {
 	int64_t N, C, H, W;
@@ -168,6 +177,9 @@ typedef struct tcc_dnnl_conv_desc {
 	const tcc_dnnl_op *src_from;
 	bool keep_blocked_output;
 	bool bf16;
+	const void *packed;
+	size_t packed_bytes;
+	uint64_t packed_fingerprint;
 } tcc_dnnl_conv_desc;
 
 tcc_status tcc_dnnl_conv_create(tcc_dnnl_op **out, const tcc_dnnl_conv_desc *desc);

@@ -123,6 +123,48 @@ static bool use_packed(const ir_graph *g, int t, tcc_dnnl_matmul_desc *d, pass_s
 	return true;
 }
 
+/*
+ * A Conv weight from a weight buffer: its "NAME@packed" record, if any, goes
+ * into the desc.  Whether the conv can read it in place is only known once
+ * the op exists, in its final activation layouts (the weights layout follows
+ * them): tcc_dnnl_conv_create() uses it when the fingerprint matches and
+ * prepacks the plain initializer otherwise; conv_weights_account() counts.
+ */
+static void find_conv_packed(const ir_graph *g, int t, tcc_dnnl_conv_desc *d, pass_stats *ps)
+{
+	const ir_tensor *w = &g->tensors[t];
+
+	if (!pass_const_is_borrowed(g, t) || ps->prepack_borrowed || !w->name)
+		return;
+	if (tcc_weights_packed_find(w->v.data, w->name, &d->packed, &d->packed_bytes,
+				    &d->packed_fingerprint) != TCC_OK) {
+		tcc_clear_error();
+		d->packed = NULL;
+	}
+}
+
+/* A kept Conv op, in its final layouts: record used in place, refused, or none (private copy). */
+static void conv_weights_account(const ir_graph *g, const ir_node *n, const tcc_dnnl_conv_desc *d,
+				 const tcc_dnnl_op *op, pass_stats *ps)
+{
+	int t = n->in[1];
+
+	if (!pass_const_is_borrowed(g, t))
+		return;
+	if (tcc_dnnl_op_weights_in_place(op)) {
+		tcc_weights_packed_note(g->tensors[t].v.data, true);
+		ps->borrowed_weights++;
+		ps->packed_weights++;
+		return;
+	}
+	if (d->packed) {
+		tcc_weights_packed_note(g->tensors[t].v.data, false);
+		ps->packed_mismatches++;
+	}
+	/* oneDNN has no plain-layout path for constant conv weights: this copy is private. */
+	ps->private_packed_bytes += tv_nbytes(&g->tensors[t].v);
+}
+
 /* Packing a weight buffer: hand the op's prepacked weights to the packer. */
 static void offer_packed(const ir_graph *g, const ir_node *n, int src_b, const tcc_dnnl_op *op)
 {
@@ -583,9 +625,7 @@ static tcc_status do_conv(ir_graph *g, int pi, pass_stats *ps)
 	}
 	d.weights = W->data;
 	d.bias = b >= 0 ? g->tensors[b].v.data : NULL;
-	/* oneDNN has no plain-layout path for constant conv weights: this copy is private. */
-	if (pass_const_is_borrowed(g, n->in[1]))
-		ps->private_packed_bytes += tv_nbytes(W);
+	find_conv_packed(g, n->in[1], &d, ps);
 	return create_with_epilogue(g, pi, &d, &d.post, conv_create, true, -1, ps);
 }
 
@@ -792,8 +832,14 @@ tcc_status pass_extern_kernels(ir_graph *g, pass_stats *ps)
 	for (int i = 0; i < g->n_nodes; i++) {
 		const ext_state *s = ext_of(g, i);
 
-		if (!g->nodes[i].dead && s)
-			release_weights(g, &g->nodes[i], s->src_b);
+		if (g->nodes[i].dead || !s)
+			continue;
+		/* Convs are final only now (layout propagation re-creates them). */
+		if (s->kind == EXT_CONV) {
+			conv_weights_account(g, &g->nodes[i], &s->desc.conv, s->op, ps);
+			offer_packed(g, &g->nodes[i], s->src_b, s->op);
+		}
+		release_weights(g, &g->nodes[i], s->src_b);
 	}
 	return TCC_OK;
 }

@@ -17,7 +17,7 @@ typedef struct pass_stats {
 	int blocked_tensors;	/* intermediates kept in oneDNN's blocked layout */
 	int dynamic_nodes;	/* nodes whose shapes are only known at run time */
 	bool prepack_borrowed;	/* in (tcc_options.weights_prepack): prepack weight-buffer weights privately */
-	int borrowed_weights;	/* MatMul/Gemm weights oneDNN reads in place from a weight buffer */
+	int borrowed_weights;	/* MatMul/Gemm/Conv weights oneDNN reads in place from a weight buffer */
 	size_t private_packed_bytes; /* weight-buffer bytes oneDNN still prepacked into a private copy */
 	int packed_weights;	/* of borrowed_weights: read from a pre-packed record (NAME@packed) */
 	int packed_mismatches;	/* records whose layout fingerprint did not match this process */

@@ -110,7 +110,7 @@ static tcc_status compile_passes(tcc_model *m)
 			m->stats.dynamic_nodes, m->arena_bytes, (long long)g->opset, m->compile_ms);
 	if (m->opts.verbose &&
 	    m->stats.borrowed_weights + m->stats.private_packed_bytes + m->stats.packed_mismatches)
-		fprintf(stderr, "tcc: weight buffer: %d MatMul/Gemm weights read in place (%d from pre-packed "
+		fprintf(stderr, "tcc: weight buffer: %d MatMul/Gemm/Conv weights read in place (%d from pre-packed "
 			"records, %d records refused: other CPU/oneDNN), %zu bytes prepacked privately\n",
 			m->stats.borrowed_weights, m->stats.packed_weights, m->stats.packed_mismatches,
 			m->stats.private_packed_bytes);

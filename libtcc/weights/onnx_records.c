@@ -3,7 +3,7 @@
  * A model's initializers into a named weight buffer: parse the ONNX file
  * with the project's loader (libtcc/onnx, read-only use of its API), take
  * every constant tensor of the graph as a record and pack them.  Then compile
- * the model once, as a worker would, and add for each MatMul/Gemm weight the
+ * the model once, as a worker would, and add for each MatMul/Gemm/Conv weight the
  * bytes oneDNN prepacked ("NAME@packed", see weights/packed.h), so that
  * workers on this CPU and oneDNN read them in place at full speed.
  */
@@ -138,7 +138,7 @@ static void packing_free(struct packing *p)
 
 /*
  * Compile @onnx_path with the default options, as tcc_model_load() in a
- * worker would, collecting the prepacked MatMul/Gemm weights.  A model that
+ * worker would, collecting the prepacked MatMul/Gemm/Conv weights.  A model that
  * does not compile here is still packed, without them (workers then read the
  * plain initializers).
  */

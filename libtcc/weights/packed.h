@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Internal: pre-packed weight records.  Next to an initializer NAME, a
- * packed image may hold "NAME@packed": the bytes oneDNN's matmul reads for
- * that weight, in its blocked layout, after a 64-byte header carrying the
- * layout's fingerprint (tcc_dnnl_matmul_fingerprint()).  A model run from
+ * packed image may hold "NAME@packed": the bytes oneDNN's matmul or conv
+ * reads for that weight, in its blocked layout, after a 64-byte header
+ * carrying the layout's fingerprint (libtcc/dnnl/dnnl_packed.c).  A model run from
  * the buffer uses those bytes in place when the fingerprint matches what
  * this process would create, so a shared buffer runs at full speed with no
  * private copy.
@@ -49,7 +49,8 @@ void tcc_weights_packed_note(const void *borrowed, bool used);
 /*
  * Packing (tcc_weights_load_onnx): while a model is compiled on this thread
  * with a packing callback set, the extern-kernel pass offers every MatMul/
- * Gemm op it keeps that prepacked a named constant weight.
+ * Gemm/Conv op it keeps (convs in their final layouts) that prepacked a
+ * named constant weight.
  */
 struct tcc_dnnl_op;
 typedef void (*tcc_weights_packing_fn)(void *ctx, const char *initializer, const struct tcc_dnnl_op *op);

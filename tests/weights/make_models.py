@@ -12,6 +12,9 @@ tiny_stale.onnx  tiny.onnx with other values in W (same names, dtypes and shapes
 dyn.onnx      x[batch,64] @ W[64,32] + B: symbolic input dims.
 ext.onnx      the same with static dims and its weights in ext.data (ONNX external data).
 gemm_alpha.onnx  Gemm(alpha=0.5) with a bias: its weight is prepacked privately.
+cnn.onnx      x[1,3,32,32] -> Conv s2 -> Relu -> Conv s2 -> Relu -> Conv + residual Add -> Relu
+              -> depthwise Conv -> Relu -> Conv -> Relu -> GlobalAveragePool -> Flatten -> Gemm:
+              five Conv weights (19 MiB, two 512x512x3x3) for the Conv pre-packed records.
 """
 import os
 import sys
@@ -97,3 +100,25 @@ for name, dims in (("dyn", ["batch", 64]), ("ext", [2, 64])):
 save("gemm_alpha", [helper.make_node("Gemm", ["x", "W", "B"], ["y"], alpha=0.5)],
      [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 64])],
      [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 32])], {"W": W, "B": Bv})
+
+# cnn.onnx: the Conv path of the pre-packed records (layouts chosen per conv, blocked activations
+# between convs, a residual add, a depthwise conv); weights dominated by two 512x512 3x3 convs.
+cnn = {"K0": f32(64, 3, 3, 3, scale=0.2), "KB0": f32(64), "K1": f32(512, 64, 3, 3, scale=0.05), "KB1": f32(512),
+       "K2": f32(512, 512, 3, 3, scale=0.02), "KB2": f32(512), "K3": f32(512, 1, 3, 3, scale=0.3),
+       "KB3": f32(512), "K4": f32(512, 512, 3, 3, scale=0.02), "KB4": f32(512),
+       "FC": f32(10, 512, scale=0.1), "FCB": f32(10)}
+save("cnn",
+     [helper.make_node("Conv", ["x", "K0", "KB0"], ["c0"], pads=[1, 1, 1, 1], strides=[2, 2]),
+      helper.make_node("Relu", ["c0"], ["r0"]),
+      helper.make_node("Conv", ["r0", "K1", "KB1"], ["c1"], pads=[1, 1, 1, 1], strides=[2, 2]),
+      helper.make_node("Relu", ["c1"], ["r1"]),
+      helper.make_node("Conv", ["r1", "K2", "KB2"], ["c2"], pads=[1, 1, 1, 1]),
+      helper.make_node("Add", ["c2", "r1"], ["s2"]), helper.make_node("Relu", ["s2"], ["r2"]),
+      helper.make_node("Conv", ["r2", "K3", "KB3"], ["c3"], pads=[1, 1, 1, 1], group=512),
+      helper.make_node("Relu", ["c3"], ["r3"]),
+      helper.make_node("Conv", ["r3", "K4", "KB4"], ["c4"], pads=[1, 1, 1, 1]),
+      helper.make_node("Relu", ["c4"], ["r4"]),
+      helper.make_node("GlobalAveragePool", ["r4"], ["p"]), helper.make_node("Flatten", ["p"], ["f"]),
+      helper.make_node("Gemm", ["f", "FC", "FCB"], ["y"], transB=1)],
+     [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 32, 32])],
+     [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 10])], cnn)

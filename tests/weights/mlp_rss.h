@@ -2,7 +2,7 @@
 /*
  * Shared by the weight-buffer model tests: the 36 MiB test MLP
  * (tests/weights/make_models.py) and how much private anonymous memory
- * loading + running it adds in a fresh process.  Include after <cmocka.h>.
+ * loading + running a model adds in a fresh process.  Include after <cmocka.h>.
  */
 #ifndef TCC_TESTS_WEIGHTS_MLP_RSS_H
 #define TCC_TESTS_WEIGHTS_MLP_RSS_H
@@ -36,16 +36,17 @@ static inline long long rss_anon(void)
 }
 
 /*
- * In a fresh child: RssAnon that loading + running the MLP at @path adds
- * (default pipeline, one thread), from weight buffer @weights or privately
- * when NULL; measured with the model still loaded.  With @weights, the
- * child's count of pre-packed records used is stored in @packed_used.
+ * In a fresh child: RssAnon that loading + running the model at @path adds
+ * (default pipeline, one thread, a zero f32 input of @rank @dims), from
+ * weight buffer @weights or privately when NULL; measured with the model
+ * still loaded.  With @weights, the child's count of pre-packed records used
+ * is stored in @packed_used.
  */
-static inline long long mlp_rss_growth(const char *path, const char *weights, long long *packed_used)
+static inline long long model_rss_growth(const char *path, const char *weights, int rank, const int64_t *dims,
+					 long long *packed_used)
 {
 	int fd[2];
 	long long d[2] = { -1, -1 };
-	static float y[MLP_OUT];
 
 	assert_int_equal(pipe(fd), 0);
 	fflush(stdout);
@@ -56,12 +57,14 @@ static inline long long mlp_rss_growth(const char *path, const char *weights, lo
 		long long before = rss_anon();
 		tcc_options o = { .threads = 1, .opt_level = 1, .weights = weights };
 		tcc_model *m;
-		float *x = calloc(4 * 2048, sizeof(float));
-		tcc_tensor in = { .dtype = TCC_F32, .rank = 2, .dims = { 4, 2048 }, .data = x,
-				  .nbytes = 4 * 2048 * sizeof(float) };
-		tcc_tensor out = { .data = y, .nbytes = sizeof(y) };
+		tcc_tensor in = { .dtype = TCC_F32, .rank = rank }, out = { 0 };
+		size_t n = 1;
 
-		if (x && tcc_model_load(&m, path, &o) == TCC_OK && tcc_model_run(m, &in, 1, &out, 1) == TCC_OK) {
+		for (int i = 0; i < rank; i++)
+			n *= (size_t)(in.dims[i] = dims[i]);
+		in.nbytes = n * sizeof(float);
+		in.data = calloc(n, sizeof(float));
+		if (in.data && tcc_model_load(&m, path, &o) == TCC_OK && tcc_model_run(m, &in, 1, &out, 1) == TCC_OK) {
 			tcc_weights_packed_usage u = { 0 };
 
 			malloc_trim(0);	/* the same for both: transient parse buffers are not the point */
@@ -80,6 +83,14 @@ static inline long long mlp_rss_growth(const char *path, const char *weights, lo
 	if (packed_used)
 		*packed_used = d[1];
 	return d[0];
+}
+
+/* The same for the MLP (input [4, 2048]). */
+static inline long long mlp_rss_growth(const char *path, const char *weights, long long *packed_used)
+{
+	static const int64_t dims[2] = { 4, 2048 };
+
+	return model_rss_growth(path, weights, 2, dims, packed_used);
 }
 
 #endif

@@ -27,8 +27,7 @@
 #include <tcc/weights.h>
 
 #include "mlp_rss.h"
-
-#define SUFFIX "@packed"
+#include "packed_records.h"
 
 static const char *models;
 
@@ -68,13 +67,6 @@ static tcc_weights *load_buffer(const char *name)
 	return w;
 }
 
-static bool is_packed(const char *name)
-{
-	size_t n = strlen(name);
-
-	return n > strlen(SUFFIX) && !strcmp(name + n - strlen(SUFFIX), SUFFIX);
-}
-
 /* A loaded model on the MLP and its input, run @iters times; ms per run in *@ms. */
 typedef struct run_result {
 	tcc_status st;
@@ -106,14 +98,6 @@ static run_result run_mlp(const char *weights, float *y, int iters)
 	r.ms = iters > 1 ? ((b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6) / (iters - 1) : 0;
 	tcc_model_free(m);
 	return r;
-}
-
-static tcc_weights_packed_usage usage(const char *name)
-{
-	tcc_weights_packed_usage u;
-
-	assert_int_equal(tcc_weights_packed_usage_get(name, &u), TCC_OK);
-	return u;
 }
 
 static void packing_adds_a_record_per_matmul_weight(void **state)
@@ -174,44 +158,6 @@ static void packed_records_are_used_in_place_with_the_private_outputs(void **sta
 	tcc_weights_close(w);
 }
 
-/*
- * A buffer whose packed records claim another layout (as if made on another
- * CPU or oneDNN): the image of @w re-packed with every fingerprint flipped.
- */
-static tcc_weights *with_foreign_fingerprints(tcc_weights *w, const char *name)
-{
-	const void *img;
-	tcc_weights_info info;
-	size_t n;
-
-	assert_int_equal(tcc_weights_map(w, &img), TCC_OK);
-	assert_int_equal(tcc_weights_info_get(w, &info), TCC_OK);
-	assert_int_equal(tcc_weights_image_count(img, info.size, &n), TCC_OK);
-	tcc_weights_record *recs = calloc(n, sizeof(*recs));
-	void **copies = calloc(n, sizeof(*copies));
-
-	assert_non_null(recs);
-	assert_non_null(copies);
-	for (size_t i = 0; i < n; i++) {
-		assert_int_equal(tcc_weights_image_at(img, info.size, i, &recs[i]), TCC_OK);
-		if (!is_packed(recs[i].name))
-			continue;
-		copies[i] = malloc(recs[i].nbytes);
-		assert_non_null(copies[i]);
-		memcpy(copies[i], recs[i].data, recs[i].nbytes);
-		((unsigned char *)copies[i])[8] ^= 0x5a;	/* the fingerprint follows the 8-byte magic */
-		recs[i].data = copies[i];
-	}
-	tcc_weights *f = NULL;
-
-	assert_int_equal(tcc_weights_load_records(&f, name, recs, n, NULL), TCC_OK);
-	for (size_t i = 0; i < n; i++)
-		free(copies[i]);
-	free(copies);
-	free(recs);
-	return f;
-}
-
 static void a_foreign_fingerprint_falls_back_to_the_plain_weights(void **state)
 {
 	const char *name = buffer_name("good"), *fname = buffer_name("foreign");
@@ -247,8 +193,6 @@ static void a_foreign_fingerprint_falls_back_to_the_plain_weights(void **state)
 	tcc_weights_close(f);
 	tcc_weights_close(w);
 }
-
-
 
 static void packed_records_make_no_private_copy(void **state)
 {
