@@ -1,27 +1,61 @@
 #!/usr/bin/env bash
 # Weight buffers: 8 processes sharing one sealed buffer vs 8 private copies
 # (memory as Pss sum, start-to-first-touch), on this host's default backend;
-# then 8 workers running a 64 MiB ONNX MLP: each loading it privately vs each
-# reading its initializers in place from one buffer (tcc_options.weights),
-# start-to-first-inference and Pss sum.
+# then 8 workers running a model, each loading it privately vs each reading
+# its initializers in place from one buffer (tcc_options.weights): Pss sum
+# and start-to-first-inference, for a 64 MiB MLP and ResNet-18 (44.6 MiB of
+# conv weights, the main bench's model), each with workers forked from the
+# bench (libraries already loaded) and with fresh processes (--exec: fork +
+# execv, so start includes exec and dynamic loading).  Ends with the ratios.
 # Not part of `make check`.  WEIGHTS_BENCH_MIB / WEIGHTS_BENCH_PROCS override.
-# With --qemu, also runs it in the test guest (tcc.ko backend, and the embedded
-# backend with small pages, THP and hugetlb): timings there are under TCG.
+# With --qemu, also runs the raw-bytes part in the test guest (tcc.ko
+# backend, and the embedded backend with small pages, THP and hugetlb):
+# timings there are under TCG.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 mib=${WEIGHTS_BENCH_MIB:-128} procs=${WEIGHTS_BENCH_PROCS:-8}
+log=build/bench/weights_bench.log
 make -s build/bench/weights_bench
+: > "$log"
 echo "== host ($(nproc) CPUs; shmem THP: $(sed 's/.*\[\(.*\)\].*/\1/' /sys/kernel/mm/transparent_hugepage/shmem_enabled))"
-build/bench/weights_bench --procs "$procs" --mib "$mib"
-model=build/bench/mlp_weights.onnx
-if [[ -s $model ]] || /usr/bin/python3 bench/weights/make_mlp.py "$model" 2048 4; then
-	echo "== host, a 64 MiB MLP: private tcc_model_load vs tcc_options.weights, to the first inference"
-	build/bench/weights_bench --procs "$procs" --onnx "$model"
+build/bench/weights_bench --procs "$procs" --mib "$mib" | tee -a "$log"
+
+model_bench() {	# MODEL.onnx WHAT: fork mode, then exec mode
+	local mode
+	for mode in fork exec; do
+		echo "== host, $2: private tcc_model_load vs tcc_options.weights, to the first inference ($mode)"
+		build/bench/weights_bench --procs "$procs" --onnx "$1" $([[ $mode == exec ]] && echo --exec) |
+			tee -a "$log"
+	done
+}
+mlp=build/bench/mlp_weights.onnx
+if [[ -s $mlp ]] || /usr/bin/python3 bench/weights/make_mlp.py "$mlp" 2048 4; then
+	model_bench "$mlp" "a 64 MiB MLP"
 fi
+# The main bench's ResNet-18 (bench/models.py), exported the same way when absent.
+cnn=build/bench/models/resnet18.onnx
+if [[ -s $cnn ]] || /usr/bin/python3 bench/export_models.py "$(dirname "$cnn")" resnet18 >&2; then
+	model_bench "$cnn" "ResNet-18 (conv)"
+fi
+echo "== ratios, $procs processes (memory: shared Pss sum / one copy, target <= 1.2;" \
+	"start: private / shared start-to-first-inference (raw: first touch), median, target >= 10)"
+/usr/bin/python3 -c '
+import json, sys
+print("  %-12s %-5s %8s %8s" % ("model", "mode", "memory", "start"))
+for line in open(sys.argv[1]):
+    if line.startswith("{"):
+        r = json.loads(line)
+        print("  %-12s %-5s %7.2fx %7.1fx" % (r["model"], r["mode"], r["shared_x_one_copy"], r["start_speedup"]))
+' "$log"
+
 if [[ ${1:-} == --qemu ]]; then
 	make -s lib kmod
-	gcc -std=gnu11 -O2 -D_GNU_SOURCE -Iinclude -Ilibtcc -static -o build/bench/weights_bench_static \
-		bench/weights/weights_bench.c build/lib/libtccml.a -ldrm -lm -ldl -pthread 2>/dev/null
+	# Static for the guest: Debian has no static libdnnl, so this build
+	# leaves the model runtime out (-DWEIGHTS_BENCH_NO_MODEL: raw mode only).
+	gcc -std=gnu11 -O2 -D_GNU_SOURCE -DWEIGHTS_BENCH_NO_MODEL -Iinclude -Ilibtcc -static \
+		-o build/bench/weights_bench_static bench/weights/weights_bench.c build/lib/libtccml.a \
+		-ldrm -lm -ldl -pthread 2>build/bench/weights_bench_static.log ||
+		{ echo "weights_bench: static link failed, see build/bench/weights_bench_static.log" >&2; exit 1; }
 	script=build/bench/weights_guest.sh
 	cat > "$script" <<'GUEST'
 #!/bin/sh
