@@ -62,11 +62,20 @@ typedef struct tcc_weights_options {
 	unsigned int mode;	/* who else may open (0640-style; 0: 0600). Module only: embedded names are per user */
 	int resident;		/* keep after the last holder goes, until tcc_weights_unload() */
 	/*
-	 * tcc_weights_load_onnx(): 0 (default) also stores each MatMul/Gemm/Conv
-	 * weight pre-packed for this CPU and oneDNN; 1: the initializers only
-	 * (a buffer for hosts with other CPUs, half the size).
+	 * tcc_weights_load_onnx(): 0 (default) stores each MatMul/Gemm/Conv
+	 * weight pre-packed for this CPU and oneDNN, in place of its plain
+	 * copy when that op is the weight's only reader and the model's shapes
+	 * are static (one copy of the weights in all).  1: the initializers
+	 * only, in the file's layout (for models and options whose layouts
+	 * differ per process).
 	 */
 	int plain_only;
+	/*
+	 * 1: keep the plain copy of pre-packed weights too (about twice the
+	 * memory): a worker whose layouts differ (other oneDNN, CPU limits,
+	 * options) then reads the plain copy instead of loading privately.
+	 */
+	int keep_plain;
 } tcc_weights_options;
 
 typedef struct tcc_weights_info {
@@ -192,6 +201,13 @@ typedef struct tcc_model_weights_stats {
 					 * (weights_prepack; Conv without a matching record) */
 	size_t packed_weights;		/* of in_place_weights: from pre-packed records */
 	size_t packed_mismatches;	/* records refused: fingerprint of another CPU/oneDNN */
+	/*
+	 * 1: the buffer holds weights only pre-packed (no plain copy) in layouts
+	 * this process could not use (other options, oneDNN, CPU limits or
+	 * shapes), so the model was loaded privately from the file instead;
+	 * the other fields are then 0.
+	 */
+	int private_fallback;
 } tcc_model_weights_stats;
 
 /* All zero for a model loaded without a weight buffer. */

@@ -32,7 +32,7 @@ static tcc_status geometry(const tcc_dnnl_conv_desc *d, conv_geom *g)
 	if (d->C % groups || d->OC % groups)
 		return tcc_set_error(TCC_ERR_INVALID_ARG, "dnnl conv: C=%lld OC=%lld not divisible by groups=%lld",
 				     (long long)d->C, (long long)d->OC, (long long)groups);
-	if (!d->weights)
+	if (!d->weights && !d->packed)
 		return tcc_set_error(TCC_ERR_INVALID_ARG, "dnnl conv: weights are required (constant)");
 	int64_t k[2] = { d->KH, d->KW }, in[2] = { d->H, d->W }, o[2];
 	for (int i = 0; i < 2; i++) {
@@ -273,6 +273,11 @@ tcc_status tcc_dnnl_conv_create(tcc_dnnl_op **out, const tcc_dnnl_conv_desc *d)
 	uint64_t fp = conv_fingerprint(d, &g, wmd);
 
 	if (!tcc_dnnl_use_packed(op, wmd, fp, d->packed, d->packed_bytes, d->packed_fingerprint)) {
+		if (!d->weights) {
+			ts = tcc_set_error(TCC_ERR_UNSUPPORTED,
+					   "dnnl conv: packed weights are for another layout and there are no plain ones");
+			goto out;
+		}
 		dnnl_memory_desc_init_by_tag(&wei_user, g.wei_nd, g.wei, dnnl_f32, g.wei_tag);
 		ts = tcc_dnnl_prepack(d->weights, &wei_user, wmd, &op->wei_buf, &op->wei_mem);
 		if (ts != TCC_OK)

@@ -95,6 +95,27 @@ int ir_tensor_find(const ir_graph *g, const char *name)
 	return -1;
 }
 
+int ir_weight_reader(const ir_graph *g, int t)
+{
+	int uses = 0, node = -1, slot = -1;
+
+	if (t < 0 || t >= g->n_tensors || g->tensors[t].is_output)
+		return -1;
+	for (int i = 0; i < g->n_nodes; i++) {
+		if (g->nodes[i].dead)
+			continue;
+		for (int j = 0; j < g->nodes[i].n_in; j++)
+			if (g->nodes[i].in[j] == t) {
+				uses++;
+				node = i;
+				slot = j;
+			}
+	}
+	for (int k = 0; k < g->n_outputs; k++)
+		uses += g->outputs[k] == t;
+	return uses == 1 && slot == 1 ? node : -1;
+}
+
 static int tensor_append(ir_graph *g, const char *name)
 {
 	if (!grow((void **)&g->tensors, &g->cap_tensors, g->n_tensors + 1, sizeof(ir_tensor)))

@@ -39,6 +39,13 @@ typedef struct ir_tensor {
 	bool type_known;
 	const char *dim_params[TCC_MAX_RANK]; /* symbolic names of declared input dims */
 	bool is_output;		/* a graph output */
+	/*
+	 * A constant whose weight buffer holds only its pre-packed form: v.data
+	 * points at those packed bytes (never read as plain values).  Only a
+	 * oneDNN op reading the record in place may consume it; compiling
+	 * anything else fails over to a private load (runtime/compile.c).
+	 */
+	bool packed_only;
 	int producer;		/* node index or -1 */
 	int n_uses;		/* live consumer count (plus 1 per graph output use) */
 	/* memory plan */
@@ -107,6 +114,8 @@ void ir_graph_free(ir_graph *g);
 /* Returns the tensor index for @name, creating an intermediate if new; -1 on OOM. */
 int ir_tensor_get(ir_graph *g, const char *name);
 int ir_tensor_find(const ir_graph *g, const char *name);
+/* The live node reading @t as its only use, as input 1 (a weight), or -1. */
+int ir_weight_reader(const ir_graph *g, int t);
 /* A new, uniquely named tensor (name derived from @hint). */
 int ir_tensor_new(ir_graph *g, const char *hint);
 /* Make tensor @t a constant owning @data (malloc'd, taken over). */

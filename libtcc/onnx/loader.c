@@ -8,6 +8,7 @@
 #include "ops/ops.h"
 #include "common/error.h"
 #include "onnx/onnx.pb-c.h"
+#include "weights/packed.h"
 
 #include <tcc/weights.h>
 #include <stdio.h>
@@ -393,6 +394,84 @@ static bool samples_equal(const uint8_t *a, const uint8_t *b, size_t n)
 	return true;
 }
 
+static tcc_status describe_mismatch(const char *name, const tv *v, tcc_dtype dtype, int rank, const int64_t *dims,
+				     size_t nbytes)
+{
+	char want[160], have[160];
+	int a = snprintf(want, sizeof(want), "%s[", tcc_dtype_name(v->dtype));
+	int b = snprintf(have, sizeof(have), "%s[", tcc_dtype_name(dtype));
+
+	for (int i = 0; i < v->rank && a < 120; i++)
+		a += snprintf(want + a, sizeof(want) - (size_t)a, "%s%lld", i ? "," : "", (long long)v->dims[i]);
+	for (int i = 0; i < rank && b < 120; i++)
+		b += snprintf(have + b, sizeof(have) - (size_t)b, "%s%lld", i ? "," : "", (long long)dims[i]);
+	return tcc_set_error(TCC_ERR_INVALID_ARG,
+			     "initializer '%s': the model has %s], the weight buffer %s] (%zu bytes): it was loaded from another model",
+			     name, want, have, nbytes);
+}
+
+static tcc_status stale(const char *name)
+{
+	return tcc_set_error(TCC_ERR_INVALID_ARG,
+			     "initializer '%s': the weight buffer holds other values than the model file (stale buffer?)",
+			     name);
+}
+
+static tcc_status define_borrowed(ir_graph *g, const char *name, const tv *v, const void *data, bool packed_only)
+{
+	int t = ir_tensor_get(g, name);
+
+	if (t < 0)
+		return tcc_set_error(TCC_ERR_NO_MEMORY, "initializer");
+	if (g->tensors[t].kind == IR_CONST)
+		return tcc_set_error(TCC_ERR_PARSE, "initializer '%s' is defined twice", name);
+	ir_tensor *x = &g->tensors[t];
+
+	x->kind = IR_CONST;
+	x->v = *v;
+	x->v.data = (void *)data;	/* read-only mapping: see onnx_load_borrowing() */
+	x->shape_known = x->type_known = true;
+	x->packed_only = packed_only;
+	return TCC_OK;
+}
+
+/*
+ * An initializer the buffer holds only pre-packed (tcc_weights_load_onnx()
+ * left its plain copy out): checked against the file through the record's
+ * header (dtype, dims, a digest of the values), borrowed as packed_only.
+ * TCC_ERR_NOT_FOUND when there is no such record.
+ */
+static tcc_status borrow_packed_only(ir_graph *g, const Onnx__TensorProto *tp, const borrow_src *b, const tv *v,
+				     size_t nbytes)
+{
+	struct tcc_weights_packed_header h;
+	const void *data;
+	tcc_status st = tcc_weights_packed_record(b->image, b->image_size, tp->name, &h, &data);
+
+	if (st == TCC_ERR_NOT_FOUND) {
+		tcc_clear_error();
+		return st;
+	}
+	if (st)
+		return st;
+	if (!(h.flags & TCC_WEIGHTS_PACKED_PLAIN_OMITTED))
+		return TCC_ERR_NOT_FOUND;
+	bool same = h.plain_dtype == (int32_t)v->dtype && h.plain_rank == v->rank && h.plain_nbytes == nbytes;
+
+	for (int i = 0; same && i < v->rank; i++)
+		same = h.plain_dims[i] == v->dims[i];
+	if (!same)
+		return describe_mismatch(tp->name, v, (tcc_dtype)h.plain_dtype, h.plain_rank, h.plain_dims,
+					 (size_t)h.plain_nbytes);
+	const onnx_raw_ref *ref = tp->has_raw_data ? NULL : raw_ref_of(b, tp->name);
+
+	if ((tp->has_raw_data && (tp->raw_data.len != nbytes ||
+				  tcc_weights_content_digest(tp->raw_data.data, nbytes) != h.plain_digest)) ||
+	    (ref && (ref->len != nbytes || tcc_weights_content_digest(ref->raw, nbytes) != h.plain_digest)))
+		return stale(tp->name);
+	return define_borrowed(g, tp->name, v, data, true);
+}
+
 static tcc_status borrow_initializer(ir_graph *g, const Onnx__TensorProto *tp, const borrow_src *b)
 {
 	const void *image = b->image;
@@ -405,6 +484,12 @@ static tcc_status borrow_initializer(ir_graph *g, const Onnx__TensorProto *tp, c
 	if (st)
 		return st;
 	st = tcc_weights_image_find(image, image_size, tp->name, &rec);
+	if (st == TCC_ERR_NOT_FOUND) {
+		tcc_clear_error();
+		st = borrow_packed_only(g, tp, b, &v, nbytes);
+		if (st != TCC_ERR_NOT_FOUND)
+			return st;
+	}
 	if (st == TCC_ERR_NOT_FOUND)
 		return tcc_set_error(TCC_ERR_INVALID_ARG,
 				     "weight buffer has no initializer '%s' of this model (was it loaded from another model?)",
@@ -419,19 +504,8 @@ static tcc_status borrow_initializer(ir_graph *g, const Onnx__TensorProto *tp, c
 
 	for (int i = 0; same && i < v.rank; i++)
 		same = rec.dims[i] == v.dims[i];
-	if (!same) {
-		char want[160], have[160];
-		int a = snprintf(want, sizeof(want), "%s[", tcc_dtype_name(v.dtype));
-		int b = snprintf(have, sizeof(have), "%s[", tcc_dtype_name(rec.dtype));
-
-		for (int i = 0; i < v.rank && a < 120; i++)
-			a += snprintf(want + a, sizeof(want) - (size_t)a, "%s%lld", i ? "," : "", (long long)v.dims[i]);
-		for (int i = 0; i < rec.rank && b < 120; i++)
-			b += snprintf(have + b, sizeof(have) - (size_t)b, "%s%lld", i ? "," : "", (long long)rec.dims[i]);
-		return tcc_set_error(TCC_ERR_INVALID_ARG,
-				     "initializer '%s': the model has %s], the weight buffer %s] (%zu bytes): it was loaded from another model",
-				     tp->name, want, have, rec.nbytes);
-	}
+	if (!same)
+		return describe_mismatch(tp->name, &v, rec.dtype, rec.rank, rec.dims, rec.nbytes);
 	/*
 	 * A buffer of another version of the same model (same names and
 	 * shapes) would give silently wrong results: compare the values.
@@ -443,22 +517,8 @@ static tcc_status borrow_initializer(ir_graph *g, const Onnx__TensorProto *tp, c
 
 	if ((tp->has_raw_data && (tp->raw_data.len != nbytes || memcmp(tp->raw_data.data, rec.data, nbytes))) ||
 	    (ref && (ref->len != nbytes || !samples_equal(ref->raw, rec.data, nbytes))))
-		return tcc_set_error(TCC_ERR_INVALID_ARG,
-				     "initializer '%s': the weight buffer holds other values than the model file (stale buffer?)",
-				     tp->name);
-	int t = ir_tensor_get(g, tp->name);
-
-	if (t < 0)
-		return tcc_set_error(TCC_ERR_NO_MEMORY, "initializer");
-	if (g->tensors[t].kind == IR_CONST)
-		return tcc_set_error(TCC_ERR_PARSE, "initializer '%s' is defined twice", tp->name);
-	ir_tensor *x = &g->tensors[t];
-
-	x->kind = IR_CONST;
-	x->v = v;
-	x->v.data = (void *)rec.data;	/* read-only mapping: see onnx_load_borrowing() */
-	x->shape_known = x->type_known = true;
-	return TCC_OK;
+		return stale(tp->name);
+	return define_borrowed(g, tp->name, &v, rec.data, false);
 }
 
 static tcc_status build(Onnx__ModelProto *m, const char *base_dir, const borrow_src *borrow, ir_graph *g)

@@ -12,7 +12,8 @@
 
 static bool is_const_f32(const ir_graph *g, int t)
 {
-	return t >= 0 && g->tensors[t].kind == IR_CONST && g->tensors[t].v.dtype == TCC_F32;
+	return t >= 0 && g->tensors[t].kind == IR_CONST && g->tensors[t].v.dtype == TCC_F32 &&
+	       !g->tensors[t].packed_only;	/* packed bytes are no values to fold */
 }
 
 static tcc_status fold_one(ir_graph *g, ir_node *conv, ir_node *bn)

@@ -494,6 +494,8 @@ static tcc_status do_matmul(ir_graph *g, int pi, pass_stats *ps)
 		d.M = tv_numel(A) / (d.K ? d.K : 1);
 		if (use_packed(g, n->in[1], &d, ps))
 			;	/* d.packed: read in place in the blocked layout */
+		else if (g->tensors[n->in[1]].packed_only)
+			return TCC_OK;	/* no plain copy to fall back on: see model_compile() */
 		else if (weight_read_in_place(g, n->in[1], true, ps))
 			src_b = 1;
 		else
@@ -550,6 +552,8 @@ static tcc_status do_gemm(ir_graph *g, int pi, pass_stats *ps)
 
 	if (is_const(g, n->in[1]) && use_packed(g, n->in[1], &d, ps))
 		;	/* d.packed: read in place in the blocked layout */
+	else if (g->tensors[n->in[1]].packed_only)
+		return TCC_OK;	/* no plain copy to fall back on: see model_compile() */
 	else if (is_const(g, n->in[1]) && !weight_read_in_place(g, n->in[1], runtime_b_ok, ps))
 		d.weights = B->data;
 	else
@@ -623,7 +627,8 @@ static tcc_status do_conv(ir_graph *g, int pi, pass_stats *ps)
 		d.pad_end[i] = geo.pe[i];
 		d.dilation[i] = geo.d[i];
 	}
-	d.weights = W->data;
+	/* Packed only: the record or nothing (tcc_dnnl_conv_create() fails on another layout). */
+	d.weights = g->tensors[n->in[1]].packed_only ? NULL : W->data;
 	d.bias = b >= 0 ? g->tensors[b].v.data : NULL;
 	find_conv_packed(g, n->in[1], &d, ps);
 	return create_with_epilogue(g, pi, &d, &d.post, conv_create, true, -1, ps);
@@ -686,6 +691,13 @@ static tcc_status do_pool(ir_graph *g, int pi, pass_stats *ps)
 static ext_state *ext_of(const ir_graph *g, int node)
 {
 	return node >= 0 && g->nodes[node].kernel == ext_kernel ? g->nodes[node].state : NULL;
+}
+
+bool pass_extern_weights_in_place(const ir_graph *g, int node)
+{
+	const ext_state *s = ext_of(g, node);
+
+	return s && tcc_dnnl_op_weights_in_place(s->op);
 }
 
 /*

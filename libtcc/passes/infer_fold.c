@@ -53,7 +53,7 @@ tcc_status pass_infer_fold(ir_graph *g, const op_env *env, bool fold, pass_stats
 				continue;
 			if (!t->shape_known || !t->type_known)
 				shapes = false;
-			if (t->kind != IR_CONST)
+			if (t->kind != IR_CONST || t->packed_only)	/* packed bytes are no values */
 				consts = false;
 		}
 		n->shapes_static = false;

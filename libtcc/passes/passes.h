@@ -40,11 +40,14 @@ bool pass_const_is_borrowed(const ir_graph *g, int t);
 void pass_dce(ir_graph *g, pass_stats *ps);
 /* Conv followed by inference BatchNormalization with constant params -> one Conv. */
 tcc_status pass_fold_batchnorm(ir_graph *g, pass_stats *ps);
+
 /*
  * MatMul/Gemm/Conv/pooling onto oneDNN (primitives created once, weights
  * prepacked), absorbing pointwise epilogues as post-ops.
  */
 tcc_status pass_extern_kernels(ir_graph *g, pass_stats *ps);
+/* Does oneDNN op @node read its weights in place from a pre-packed record? */
+bool pass_extern_weights_in_place(const ir_graph *g, int node);
 /* ReduceMean/Sub/Pow/ReduceMean/Add/Sqrt/Div[/Mul/Add] over the last axis -> LayerNormalization. */
 tcc_status pass_fuse_layernorm(ir_graph *g, pass_stats *ps);
 /*

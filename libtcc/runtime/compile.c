@@ -31,6 +31,42 @@ static int live_nodes(const ir_graph *g)
 static tcc_status compile_passes(tcc_model *m);
 
 /*
+ * Weights the buffer holds only pre-packed (ir_tensor.packed_only) have no
+ * plain values here: each must be the weight of one MatMul/Gemm/Conv that,
+ * once compiled, reads its record in place.  Checked before the passes
+ * (nothing else may even look at them) and after (every such op did).
+ * Otherwise the model is loaded privately (tcc_model_load()): other options,
+ * another oneDNN or CPU limit, or a model that is not the one packed.
+ */
+static bool packed_only_weights_ok(const ir_graph *g, bool compiled)
+{
+	bool symbolic = false;
+
+	for (int k = 0; k < g->n_inputs; k++)
+		symbolic |= !g->tensors[g->inputs[k]].shape_known;
+	for (int t = 0; t < g->n_tensors; t++) {
+		if (!g->tensors[t].packed_only)
+			continue;
+		int r = ir_weight_reader(g, t);
+
+		if (symbolic || r < 0)
+			return false;
+		if (compiled ? !pass_extern_weights_in_place(g, r) :
+		    strcmp(g->nodes[r].op_type, "MatMul") && strcmp(g->nodes[r].op_type, "Gemm") &&
+		    strcmp(g->nodes[r].op_type, "Conv"))
+			return false;
+	}
+	return true;
+}
+
+static tcc_status needs_private(tcc_model *m)
+{
+	m->needs_private = true;
+	return tcc_set_error(TCC_ERR_UNSUPPORTED,
+			     "the weight buffer holds some weights only pre-packed, in layouts this model does not use here");
+}
+
+/*
  * Compiling runs oneDNN primitive creation, prepacking and constant folding,
  * some of them in OpenMP regions: they use the model's thread count, not the
  * process default.  A worker asked to use one thread that compiled on all
@@ -46,9 +82,13 @@ tcc_status model_compile(tcc_model *m)
 	m->env.threads = m->opts.threads > 0 ? m->opts.threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (m->env.threads < 1)
 		m->env.threads = 1;
+	if (!packed_only_weights_ok(m->g, false))
+		return needs_private(m);
 	omp_set_num_threads(m->env.threads);
 	st = compile_passes(m);
 	omp_set_num_threads(caller_threads);
+	if (st == TCC_OK && !packed_only_weights_ok(m->g, true))
+		return needs_private(m);
 	return st;
 }
 

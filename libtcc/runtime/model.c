@@ -26,6 +26,12 @@ static bool has_symbolic_inputs(const ir_graph *g)
 tcc_status model_from_graph(tcc_model **out, ir_graph *g, const tcc_options *opts, const void *src,
 			    size_t len, const char *base_dir)
 {
+	return model_from_graph_ex(out, g, opts, src, len, base_dir, NULL);
+}
+
+tcc_status model_from_graph_ex(tcc_model **out, ir_graph *g, const tcc_options *opts, const void *src,
+			       size_t len, const char *base_dir, bool *needs_private)
+{
 	tcc_model *m = calloc(1, sizeof(*m));
 	tcc_status st;
 
@@ -52,6 +58,8 @@ tcc_status model_from_graph(tcc_model **out, ir_graph *g, const tcc_options *opt
 	}
 	st = model_compile(m);
 	if (st) {
+		if (needs_private)
+			*needs_private = m->needs_private;
 		tcc_model_free(m);
 		return st;
 	}
@@ -115,7 +123,7 @@ static tcc_status open_weights(const tcc_options *opts, tcc_weights **w, const v
 /* model_from_graph() for a graph that borrows @w's mapping: the model keeps @w. */
 static tcc_status model_with_weights(tcc_model **out, ir_graph *g, const tcc_options *opts,
 				     const void *src, size_t len, const char *base_dir, tcc_weights *w,
-				     const void *image, size_t size)
+				     const void *image, size_t size, bool *needs_private)
 {
 	tcc_options o;
 	tcc_status st;
@@ -138,7 +146,7 @@ static tcc_status model_with_weights(tcc_model **out, ir_graph *g, const tcc_opt
 		src = stripped;
 	tcc_clear_error();
 	free(refs);
-	st = model_from_graph(out, g, &o, src, len, base_dir);
+	st = model_from_graph_ex(out, g, &o, src, len, base_dir, needs_private);
 	free(stripped);
 	if (st) {
 		tcc_weights_close(w);	/* after the graph that pointed into it is gone */
@@ -148,6 +156,28 @@ static tcc_status model_with_weights(tcc_model **out, ir_graph *g, const tcc_opt
 	(*out)->wimage = image;
 	(*out)->wimage_size = size;
 	return TCC_OK;
+}
+
+/*
+ * The buffer cannot be used as is here (model_compile(): weights it holds
+ * only pre-packed, in layouts this process does not build): load @path (or
+ * @data) without it, as if opts->weights were not set.
+ */
+static tcc_status load_privately(tcc_model **out, const tcc_options *opts, const void *data, size_t size,
+				 const char *path)
+{
+	tcc_options o = *opts;
+	tcc_status st;
+
+	if (opts->verbose)
+		fprintf(stderr, "tcc: weight buffer '%s': %s; loading the model privately\n", opts->weights,
+			tcc_last_error());
+	tcc_clear_error();
+	o.weights = NULL;
+	st = path ? tcc_model_load(out, path, &o) : tcc_model_load_buffer(out, data, size, &o);
+	if (st == TCC_OK)
+		(*out)->weights_fallback = true;
+	return st;
 }
 
 tcc_status tcc_model_load_buffer(tcc_model **out, const void *data, size_t size,
@@ -171,7 +201,10 @@ tcc_status tcc_model_load_buffer(tcc_model **out, const void *data, size_t size,
 		tcc_weights_close(w);
 		return st;
 	}
-	return model_with_weights(out, g, opts, data, size, NULL, w, image, image_size);
+	bool priv = false;
+
+	st = model_with_weights(out, g, opts, data, size, NULL, w, image, image_size, &priv);
+	return priv ? load_privately(out, opts, data, size, NULL) : st;
 }
 
 tcc_status tcc_model_load(tcc_model **out, const char *path, const tcc_options *opts)
@@ -237,11 +270,13 @@ tcc_status tcc_model_load(tcc_model **out, const char *path, const tcc_options *
 		free(refs);
 	}
 	munmap(map, (size_t)sb.st_size);
+	bool priv = false;
+
 	if (st == TCC_OK)
-		st = model_with_weights(out, g, opts, copy, copy ? copy_len : 0, base, w, image, image_size);
+		st = model_with_weights(out, g, opts, copy, copy ? copy_len : 0, base, w, image, image_size, &priv);
 	free(copy);
 	free(dir);
-	return st;
+	return priv ? load_privately(out, opts, NULL, 0, path) : st;
 }
 
 void tcc_model_free(tcc_model *m)
@@ -330,6 +365,7 @@ tcc_status tcc_model_weights_stats_get(const tcc_model *m, tcc_model_weights_sta
 	if (!m || !s)
 		return tcc_set_error(TCC_ERR_INVALID_ARG, "tcc_model_weights_stats_get: NULL argument");
 	memset(s, 0, sizeof(*s));
+	s->private_fallback = m->weights_fallback;
 	if (!m->wimage)
 		return TCC_OK;
 	const char *lo = m->wimage, *hi = lo + m->wimage_size;

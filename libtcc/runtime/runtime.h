@@ -48,11 +48,22 @@ struct tcc_model {
 	struct tcc_weights *weights;
 	const void *wimage;
 	size_t wimage_size;
+	/*
+	 * The graph borrows pre-packed-only weights (ir_tensor.packed_only)
+	 * that something here cannot read in place: set by model_compile(),
+	 * which then fails; the loader loads the model privately instead.
+	 */
+	bool needs_private;
+	/* Loaded privately because of that; the packed records' usage is noted. */
+	bool weights_fallback;
 };
 
 /* Wraps a loaded graph into a compiled model (takes @g); keeps @src for specialisation. */
 tcc_status model_from_graph(tcc_model **out, ir_graph *g, const tcc_options *opts, const void *src,
 			    size_t len, const char *base_dir);
+/* The same; on failure *@needs_private says whether a private load would do (see needs_private). */
+tcc_status model_from_graph_ex(tcc_model **out, ir_graph *g, const tcc_options *opts, const void *src,
+			       size_t len, const char *base_dir, bool *needs_private);
 /* The model to run these inputs on: @m itself or its specialisation for their shapes. */
 tcc_status model_specialized(tcc_model *m, const tcc_tensor *inputs, int n_inputs, tcc_model **out);
 

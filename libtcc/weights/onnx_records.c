@@ -169,6 +169,62 @@ static void collect_model_packed(const char *onnx_path, struct packing *p)
 	}
 }
 
+/*
+ * May the buffer hold initializer @t only in its packed form?  When the op
+ * the record was made for is its only reader (input 1 of one MatMul, Gemm or
+ * Conv, not a graph output) and the model's shapes are static: a worker
+ * compiling the same model then builds the same primitive and never needs
+ * the plain values.  (A worker that does need them, with other options or
+ * another oneDNN, loads the model privately: runtime/compile.c.)
+ */
+static bool plain_can_be_omitted(const ir_graph *g, int t, char consumer[12])
+{
+	int node;
+
+	for (int k = 0; k < g->n_inputs; k++)
+		if (!g->tensors[g->inputs[k]].shape_known)
+			return false;
+	node = ir_weight_reader(g, t);
+	if (node < 0 || g->tensors[t].v.dtype != TCC_F32)
+		return false;
+	const char *op = g->nodes[node].op_type;
+
+	if (strcmp(op, "MatMul") && strcmp(op, "Gemm") && strcmp(op, "Conv"))
+		return false;
+	snprintf(consumer, 12, "%s", op);
+	return true;
+}
+
+/*
+ * Drop the plain records that a packed record can stand for (see above),
+ * describing them in its header instead; *@n shrinks.
+ */
+static void omit_plain_copies(const ir_graph *g, tcc_weights_record *recs, size_t *n, struct packing *p)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < *n; i++) {
+		struct tcc_weights_packed_header *h = NULL;
+		size_t len = strlen(recs[i].name);
+
+		for (size_t k = 0; k < p->n && !h; k++)
+			if (!strncmp(p->recs[k].name, recs[i].name, len) &&
+			    !strcmp(p->recs[k].name + len, TCC_WEIGHTS_PACKED_SUFFIX))
+				h = (struct tcc_weights_packed_header *)p->recs[k].data;
+		if (h && plain_can_be_omitted(g, ir_tensor_find(g, recs[i].name), h->consumer)) {
+			h->flags |= TCC_WEIGHTS_PACKED_PLAIN_OMITTED;
+			h->plain_dtype = recs[i].dtype;
+			h->plain_rank = recs[i].rank;
+			memcpy(h->plain_dims, recs[i].dims, sizeof(h->plain_dims));
+			h->plain_nbytes = recs[i].nbytes;
+			h->plain_digest = tcc_weights_content_digest(recs[i].data, recs[i].nbytes);
+			continue;
+		}
+		recs[kept++] = recs[i];
+	}
+	*n = kept;
+}
+
 tcc_status tcc_weights_load_onnx(tcc_weights **out, const char *name, const char *onnx_path,
 				 const tcc_weights_options *opts)
 {
@@ -215,6 +271,8 @@ tcc_status tcc_weights_load_onnx(tcc_weights **out, const char *name, const char
 
 		if (!opts || !opts->plain_only)
 			collect_model_packed(onnx_path, &p);
+		if (!opts || !opts->keep_plain)
+			omit_plain_copies(g, recs, &n, &p);
 		all = realloc(recs, (n + p.n ? n + p.n : 1) * sizeof(*all));
 		if (!all) {
 			st = tcc_set_error(TCC_ERR_NO_MEMORY, "weights records");

@@ -66,20 +66,57 @@ static tcc_weights *holder_of(const void *p)
 	return NULL;
 }
 
+uint64_t tcc_weights_content_digest(const void *p, size_t n)
+{
+	const size_t win = 64, points = 17;
+	const unsigned char *b = p;
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t k = 0; k < points; k++) {
+		size_t off = n <= win * points ? k * win : (n - win) / (points - 1) * k;
+		size_t len = n <= win * points ? (off < n ? (n - off < win ? n - off : win) : 0) : win;
+
+		for (size_t i = 0; i < len; i++) {
+			h ^= b[off + i];
+			h *= 0x100000001b3ull;
+		}
+	}
+	return h;
+}
+
+tcc_status tcc_weights_packed_record(const void *image, size_t size, const char *name,
+				     struct tcc_weights_packed_header *h, const void **data)
+{
+	tcc_weights_record rec;
+	char rname[512];
+	tcc_status st;
+
+	if ((size_t)snprintf(rname, sizeof(rname), "%s%s", name, TCC_WEIGHTS_PACKED_SUFFIX) >= sizeof(rname))
+		return tcc_set_error(TCC_ERR_NOT_FOUND, "initializer name too long for a packed record");
+	st = tcc_weights_image_find(image, size, rname, &rec);
+	if (st)
+		return st;
+	if (rec.nbytes < sizeof(*h))
+		return tcc_set_error(TCC_ERR_PARSE, "packed record '%s': %zu bytes, no header", rname, rec.nbytes);
+	memcpy(h, rec.data, sizeof(*h));
+	if (memcmp(h->magic, TCC_WEIGHTS_PACKED_MAGIC, sizeof(h->magic)) || h->nbytes != rec.nbytes - sizeof(*h) ||
+	    h->plain_rank < 0 || h->plain_rank > TCC_MAX_RANK || memchr(h->consumer, 0, sizeof(h->consumer)) == NULL)
+		return tcc_set_error(TCC_ERR_PARSE, "packed record '%s': bad header (made by another tcc version?)",
+				     rname);
+	*data = (const char *)rec.data + sizeof(*h);
+	return TCC_OK;
+}
+
 tcc_status tcc_weights_packed_find(const void *borrowed, const char *name, const void **data,
 				   size_t *nbytes, uint64_t *fingerprint)
 {
 	struct tcc_weights_packed_header h;
-	tcc_weights_record rec;
 	const void *image;
 	size_t size;
-	char rname[512];
 	tcc_status st;
 
 	if (!borrowed || !name || !data || !nbytes || !fingerprint)
 		return tcc_set_error(TCC_ERR_INVALID_ARG, "tcc_weights_packed_find: NULL argument");
-	if ((size_t)snprintf(rname, sizeof(rname), "%s%s", name, TCC_WEIGHTS_PACKED_SUFFIX) >= sizeof(rname))
-		return tcc_set_error(TCC_ERR_NOT_FOUND, "initializer name too long for a packed record");
 	pthread_mutex_lock(&lock);
 	tcc_weights *w = holder_of(borrowed);
 
@@ -89,15 +126,9 @@ tcc_status tcc_weights_packed_find(const void *borrowed, const char *name, const
 	if (!image)
 		return tcc_set_error(TCC_ERR_NOT_FOUND, "'%s' is in no mapped weight buffer", name);
 	/* The mapping stays while the model that borrowed @borrowed holds it. */
-	st = tcc_weights_image_find(image, size, rname, &rec);
+	st = tcc_weights_packed_record(image, size, name, &h, data);
 	if (st)
 		return st;
-	if (rec.nbytes < sizeof(h))
-		return tcc_set_error(TCC_ERR_PARSE, "packed record '%s': %zu bytes, no header", rname, rec.nbytes);
-	memcpy(&h, rec.data, sizeof(h));
-	if (memcmp(h.magic, TCC_WEIGHTS_PACKED_MAGIC, sizeof(h.magic)) || h.nbytes != rec.nbytes - sizeof(h))
-		return tcc_set_error(TCC_ERR_PARSE, "packed record '%s': bad header", rname);
-	*data = (const char *)rec.data + sizeof(h);
 	*nbytes = (size_t)h.nbytes;
 	*fingerprint = h.fingerprint;
 	return TCC_OK;

@@ -14,20 +14,52 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <tcc/model.h>
 #include <tcc/weights.h>
 
 #define TCC_WEIGHTS_PACKED_SUFFIX "@packed"
-#define TCC_WEIGHTS_PACKED_MAGIC "TCCPKW01"
+#define TCC_WEIGHTS_PACKED_MAGIC "TCCPKW02"
 
-/* The record's header; the packed bytes follow at offset 64 (alignment kept). */
+/* Header flag: the buffer holds no plain record of the initializer, only this one. */
+#define TCC_WEIGHTS_PACKED_PLAIN_OMITTED 1u
+
+/*
+ * The record's header; the packed bytes follow at offset 128 (alignment
+ * kept).  With PLAIN_OMITTED it also describes the plain initializer it
+ * stands for, so a loader can check it against the model file: dtype, dims,
+ * byte size, a digest of its values (tcc_weights_content_digest()), and the
+ * one node that reads it (op type, input 1).
+ */
 struct tcc_weights_packed_header {
 	char magic[8];
 	uint64_t fingerprint;
 	uint64_t nbytes;	/* of the packed bytes that follow */
-	uint64_t reserved[5];
+	uint32_t flags;
+	int32_t plain_dtype;	/* tcc_dtype */
+	int32_t plain_rank;
+	char consumer[12];	/* "MatMul", "Gemm" or "Conv", NUL-padded */
+	uint64_t plain_nbytes;
+	uint64_t plain_digest;
+	int64_t plain_dims[8];
 };
 
-_Static_assert(sizeof(struct tcc_weights_packed_header) == 64, "packed header is 64 bytes");
+_Static_assert(sizeof(struct tcc_weights_packed_header) == 128, "packed header is 128 bytes");
+_Static_assert(TCC_MAX_RANK == 8, "plain_dims holds TCC_MAX_RANK dims");
+
+/*
+ * A digest of @n bytes of values: FNV-1a over 17 windows of 64 bytes spread
+ * over them, ends included (all of them when fewer).  What the loader
+ * compares against the model file without reading all of its weights.
+ */
+uint64_t tcc_weights_content_digest(const void *p, size_t n);
+
+/*
+ * The packed record "NAME@packed" of @image, header checked: its header and
+ * packed bytes.  TCC_ERR_NOT_FOUND when there is none, TCC_ERR_PARSE when it
+ * is malformed.
+ */
+tcc_status tcc_weights_packed_record(const void *image, size_t size, const char *name,
+				     struct tcc_weights_packed_header *h, const void **data);
 
 /* Mapped buffers of this process, so a pass can find the buffer a borrowed constant lies in. */
 void tcc_weights_registry_add(tcc_weights *w);

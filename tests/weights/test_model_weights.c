@@ -63,15 +63,21 @@ static const char *buffer_name(const char *what)
 			skip();		\
 	} while (0)
 
-/* The model's initializers packed into a new sealed buffer, held open by the caller. */
+/*
+ * The model's initializers packed into a new sealed buffer, held open by the
+ * caller.  With their plain copies (keep_plain): these cases are about
+ * borrowing plain initializers (every opt level, weights_prepack, the plain
+ * paths); buffers without them are test_packed_weights.c's.
+ */
 static tcc_weights *load_buffer(const char *name, const char *onnx)
 {
+	tcc_weights_options keep = { .keep_plain = 1 };
 	tcc_weights *w = NULL;
 	tcc_status st;
 
 	if (!models)
 		skip();
-	st = tcc_weights_load_onnx(&w, name, onnx, NULL);
+	st = tcc_weights_load_onnx(&w, name, onnx, &keep);
 
 	if (st)
 		print_error("tcc_weights_load_onnx(%s): %s\n", onnx, tcc_last_error());

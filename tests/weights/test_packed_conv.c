@@ -63,15 +63,22 @@ static const char *buffer_name(const char *what)
 			skip();		\
 	} while (0)
 
-static tcc_weights *load_buffer(const char *name)
+/* The CNN's buffer: by default (@keep_plain 0) its Conv/Gemm weights are stored pre-packed only. */
+static tcc_weights *load_buffer_keep(const char *name, int keep_plain)
 {
+	tcc_weights_options o = { .keep_plain = keep_plain };
 	tcc_weights *w = NULL;
-	tcc_status st = tcc_weights_load_onnx(&w, name, cnn(), NULL);
+	tcc_status st = tcc_weights_load_onnx(&w, name, cnn(), &o);
 
 	if (st)
 		print_error("tcc_weights_load_onnx: %s\n", tcc_last_error());
 	assert_int_equal(st, TCC_OK);
 	return w;
+}
+
+static tcc_weights *load_buffer(const char *name)
+{
+	return load_buffer_keep(name, 0);
 }
 
 /* The CNN loaded (from @weights, or privately when NULL), its stats, one run on a fixed input. */
@@ -153,12 +160,13 @@ static void a_foreign_conv_layout_prepacks_the_plain_weights(void **state)
 	float md = 0;
 
 	NEED_MODELS();
-	w = load_buffer(name);
+	w = load_buffer_keep(name, 1);
 	f = with_foreign_fingerprints(w, fname);
 	tcc_model_weights_stats sp = run_cnn(NULL, 0, a), ss = run_cnn(fname, 0, b);
 	tcc_weights_packed_usage u = usage(fname);
 
 	(void)sp;
+	assert_int_equal(ss.private_fallback, 0);
 	assert_int_equal(u.used, 0);
 	assert_int_equal(u.mismatched, N_PACKED);
 	assert_int_equal(ss.packed_weights, 0);
@@ -173,22 +181,31 @@ static void a_foreign_conv_layout_prepacks_the_plain_weights(void **state)
 	tcc_weights_close(w);
 }
 
+/*
+ * weights_prepack = 1 prepacks the plain copies privately; a buffer
+ * without them (the default) cannot, and the model is loaded privately.
+ */
 static void weights_prepack_packs_the_convs_privately(void **state)
 {
-	const char *name = buffer_name("prepack");
-	static float a[CNN_OUT], b[CNN_OUT];
-	tcc_weights *w;
+	const char *name = buffer_name("prepack"), *kname = buffer_name("prepack-keep");
+	static float a[CNN_OUT], b[CNN_OUT], c[CNN_OUT];
+	tcc_weights *w, *k;
 
 	NEED_MODELS();
 	w = load_buffer(name);
-	tcc_model_weights_stats sp = run_cnn(NULL, 0, a), ss = run_cnn(name, 1, b);
-	tcc_weights_packed_usage u = usage(name);
+	k = load_buffer_keep(kname, 1);
+	tcc_model_weights_stats sp = run_cnn(NULL, 0, a), sk = run_cnn(kname, 1, b), ss = run_cnn(name, 1, c);
+	tcc_weights_packed_usage u = usage(kname);
 
 	(void)sp;
 	assert_int_equal(u.used + u.mismatched, 0);
-	assert_int_equal(ss.packed_weights, 0);
-	assert_true(ss.private_packed_bytes >= CONV_WEIGHT_BYTES);
+	assert_int_equal(sk.packed_weights, 0);
+	assert_int_equal(sk.private_fallback, 0);
+	assert_true(sk.private_packed_bytes >= CONV_WEIGHT_BYTES);
+	assert_int_equal(ss.private_fallback, 1);
 	assert_memory_equal(a, b, sizeof(a));
+	assert_memory_equal(a, c, sizeof(a));
+	tcc_weights_close(k);
 	tcc_weights_close(w);
 }
 

@@ -56,15 +56,22 @@ static const char *buffer_name(const char *what)
 			skip();		\
 	} while (0)
 
-static tcc_weights *load_buffer(const char *name)
+/* The MLP's buffer: by default (@keep_plain 0) its MatMul weights are stored pre-packed only. */
+static tcc_weights *load_buffer_keep(const char *name, int keep_plain)
 {
+	tcc_weights_options o = { .keep_plain = keep_plain };
 	tcc_weights *w = NULL;
-	tcc_status st = tcc_weights_load_onnx(&w, name, mlp(), NULL);
+	tcc_status st = tcc_weights_load_onnx(&w, name, mlp(), &o);
 
 	if (st)
 		print_error("tcc_weights_load_onnx: %s\n", tcc_last_error());
 	assert_int_equal(st, TCC_OK);
 	return w;
+}
+
+static tcc_weights *load_buffer(const char *name)
+{
+	return load_buffer_keep(name, 0);
 }
 
 /* A loaded model on the MLP and its input, run @iters times; ms per run in *@ms. */
@@ -158,9 +165,55 @@ static void packed_records_are_used_in_place_with_the_private_outputs(void **sta
 	tcc_weights_close(w);
 }
 
+static float max_rel_diff(const float *a, const float *b, size_t n)
+{
+	float md = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		float d = a[i] - b[i];
+		float rel = (d < 0 ? -d : d) / (1e-6f + (a[i] < 0 ? -a[i] : a[i]));
+
+		md = rel > md ? rel : md;
+	}
+	return md;
+}
+
+/* With plain copies kept: a record for another layout is refused and the plain initializer read in place. */
 static void a_foreign_fingerprint_falls_back_to_the_plain_weights(void **state)
 {
 	const char *name = buffer_name("good"), *fname = buffer_name("foreign");
+	static float a[MLP_OUT], b[MLP_OUT];
+	tcc_weights *w, *f;
+	run_result rp, rs;
+
+	NEED_MODELS();
+	w = load_buffer_keep(name, 1);
+	f = with_foreign_fingerprints(w, fname);
+	rp = run_mlp(NULL, a, 1);
+	rs = run_mlp(fname, b, 1);
+	assert_int_equal(rp.st, TCC_OK);
+	assert_int_equal(rs.st, TCC_OK);
+	tcc_weights_packed_usage u = usage(fname);
+
+	assert_int_equal(u.used, 0);
+	assert_int_equal(u.mismatched, 3);
+	assert_int_equal(rs.stats.private_fallback, 0);
+	assert_int_equal(rs.stats.packed_weights, 0);
+	assert_int_equal(rs.stats.packed_mismatches, 3);
+	/* The plain initializers read in place as a run-time B. */
+	assert_true(rs.stats.in_place_weights >= 3);
+	float md = max_rel_diff(a, b, MLP_OUT);
+
+	printf("# foreign fingerprint, plain copies kept: plain path, max rel diff to private %.3g\n", md);
+	assert_true(md < 1e-4f);
+	tcc_weights_close(f);
+	tcc_weights_close(w);
+}
+
+/* Without plain copies (the default): a record for another layout means a private load of the model. */
+static void a_foreign_fingerprint_without_plain_copies_loads_privately(void **state)
+{
+	const char *name = buffer_name("good1"), *fname = buffer_name("foreign1");
 	static float a[MLP_OUT], b[MLP_OUT];
 	tcc_weights *w, *f;
 	run_result rp, rs;
@@ -175,22 +228,102 @@ static void a_foreign_fingerprint_falls_back_to_the_plain_weights(void **state)
 	tcc_weights_packed_usage u = usage(fname);
 
 	assert_int_equal(u.used, 0);
-	assert_int_equal(u.mismatched, 3);
-	assert_int_equal(rs.stats.packed_weights, 0);
-	assert_int_equal(rs.stats.packed_mismatches, 3);
-	/* Today's path: the plain initializers read in place as a run-time B. */
-	assert_true(rs.stats.in_place_weights >= 3);
-	float md = 0;
-
-	for (int i = 0; i < MLP_OUT; i++) {
-		float d = a[i] - b[i];
-		float rel = (d < 0 ? -d : d) / (1e-6f + (a[i] < 0 ? -a[i] : a[i]));
-
-		md = rel > md ? rel : md;
-	}
-	printf("# foreign fingerprint: plain path, max rel diff to private %.3g\n", md);
-	assert_true(md < 1e-4f);
+	assert_true(u.mismatched >= 1);		/* the first refusal is enough to give up */
+	assert_int_equal(rs.stats.private_fallback, 1);
+	assert_int_equal(rs.stats.borrowed_tensors, 0);
+	/* It is the private load, kernels and all. */
+	assert_memory_equal(a, b, sizeof(a));
 	tcc_weights_close(f);
+	tcc_weights_close(w);
+}
+
+/* Other options (opt level 0: no oneDNN, plain reference kernels) need the plain values: private load. */
+static void options_that_need_plain_values_load_privately(void **state)
+{
+	const char *name = buffer_name("o0");
+	static float a[MLP_OUT], b[MLP_OUT];
+	static float x[4 * 2048];
+	tcc_tensor in = { .dtype = TCC_F32, .rank = 2, .dims = { 4, 2048 }, .data = x, .nbytes = sizeof(x) };
+	tcc_tensor out = { .nbytes = sizeof(a) };
+	tcc_model_weights_stats s;
+	tcc_weights *w;
+	tcc_model *m;
+
+	NEED_MODELS();
+	w = load_buffer(name);
+	for (int k = 0; k < 2; k++) {
+		tcc_options o = { .threads = 1, .opt_level = 0, .weights = k ? name : NULL };
+
+		out.data = k ? b : a;
+		assert_int_equal(tcc_model_load(&m, mlp(), &o), TCC_OK);
+		assert_int_equal(tcc_model_weights_stats_get(m, &s), TCC_OK);
+		assert_int_equal(s.private_fallback, k);
+		assert_int_equal(tcc_model_run(m, &in, 1, &out, 1), TCC_OK);
+		tcc_model_free(m);
+	}
+	assert_memory_equal(a, b, sizeof(a));
+	tcc_weights_close(w);
+}
+
+/* Without plain copies the file is still checked against the records' headers (dims, value digest). */
+static void a_buffer_of_another_model_version_is_still_refused(void **state)
+{
+	const char *name = buffer_name("tiny");
+	char path[512], other[512];
+	static float x[4], y[4];
+	tcc_tensor in = { .dtype = TCC_F32, .rank = 2, .dims = { 1, 4 }, .data = x, .nbytes = sizeof(x) };
+	tcc_tensor out = { .data = y, .nbytes = 3 * sizeof(float) };
+	tcc_weights_info info;
+	tcc_weights_record r;
+	const void *img;
+	tcc_weights *w = NULL;
+	tcc_model *m;
+
+	NEED_MODELS();
+	snprintf(path, sizeof(path), "%s/tiny.onnx", models);
+	assert_int_equal(tcc_weights_load_onnx(&w, name, path, NULL), TCC_OK);
+	assert_int_equal(tcc_weights_map(w, &img), TCC_OK);
+	assert_int_equal(tcc_weights_info_get(w, &info), TCC_OK);
+	assert_int_equal(tcc_weights_image_find(img, info.size, "W", &r), TCC_ERR_NOT_FOUND);
+	tcc_options o = { .threads = 1, .opt_level = 1, .weights = name };
+
+	assert_int_equal(tcc_model_load(&m, path, &o), TCC_OK);
+	assert_int_equal(tcc_model_run(m, &in, 1, &out, 1), TCC_OK);
+	tcc_model_free(m);
+	/* Same names and shapes, other values in W: caught by the digest. */
+	snprintf(other, sizeof(other), "%s/tiny_stale.onnx", models);
+	assert_int_equal(tcc_model_load(&m, other, &o), TCC_ERR_INVALID_ARG);
+	assert_non_null(strstr(tcc_last_error(), "other values"));
+	/* Other shapes. */
+	snprintf(other, sizeof(other), "%s/tiny_other.onnx", models);
+	assert_int_equal(tcc_model_load(&m, other, &o), TCC_ERR_INVALID_ARG);
+	assert_non_null(strstr(tcc_last_error(), "the model has float32[4,4], the weight buffer float32[4,3]"));
+	tcc_weights_close(w);
+}
+
+/* The default buffer is one copy of the weights: packed MatMul weights, plain biases, no plain W. */
+static void the_buffer_holds_one_copy_of_the_weights(void **state)
+{
+	const char *name = buffer_name("one"), *kname = buffer_name("keep");
+	tcc_weights_info info, kinfo;
+	tcc_weights_record r;
+	const void *img;
+	tcc_weights *w, *k;
+
+	NEED_MODELS();
+	w = load_buffer(name);
+	k = load_buffer_keep(kname, 1);
+	assert_int_equal(tcc_weights_map(w, &img), TCC_OK);
+	assert_int_equal(tcc_weights_info_get(w, &info), TCC_OK);
+	assert_int_equal(tcc_weights_info_get(k, &kinfo), TCC_OK);
+	assert_int_equal(tcc_weights_image_find(img, info.size, "W1", &r), TCC_ERR_NOT_FOUND);
+	assert_int_equal(tcc_weights_image_find(img, info.size, "W1" SUFFIX, &r), TCC_OK);
+	assert_int_equal(tcc_weights_image_find(img, info.size, "B1", &r), TCC_OK);
+	printf("# buffer for %.1f MiB of weights: %.1f MiB, with plain copies kept %.1f MiB\n",
+	       MLP_WEIGHT_BYTES / (double)MIB, info.size / (double)MIB, kinfo.size / (double)MIB);
+	assert_true(info.size < MLP_WEIGHT_BYTES * 1.1);
+	assert_true(kinfo.size > MLP_WEIGHT_BYTES * 1.9);
+	tcc_weights_close(k);
 	tcc_weights_close(w);
 }
 
@@ -277,6 +410,10 @@ int main(int argc, char **argv)
 		cmocka_unit_test(packing_adds_a_record_per_matmul_weight),
 		cmocka_unit_test(packed_records_are_used_in_place_with_the_private_outputs),
 		cmocka_unit_test(a_foreign_fingerprint_falls_back_to_the_plain_weights),
+		cmocka_unit_test(a_foreign_fingerprint_without_plain_copies_loads_privately),
+		cmocka_unit_test(options_that_need_plain_values_load_privately),
+		cmocka_unit_test(the_buffer_holds_one_copy_of_the_weights),
+		cmocka_unit_test(a_buffer_of_another_model_version_is_still_refused),
 		cmocka_unit_test(packed_records_make_no_private_copy),
 		cmocka_unit_test(workers_forked_after_packing_run_on_all_cpus),
 	};

@@ -548,7 +548,7 @@ static void packed_records_are_found_in_place(void **state)
 static void onnx_initializers_are_loaded_once(void **state)
 {
 	const char *path = getenv("TCC_WEIGHTS_TEST_ONNX");
-	const char *name = name_of("onnx");
+	const char *name = name_of("onnx"), *packed_name = name_of("onnx-packed");
 	tcc_weights_record got;
 	tcc_weights_info info;
 	tcc_weights *w, *r;
@@ -562,7 +562,19 @@ static void onnx_initializers_are_loaded_once(void **state)
 	}
 	assert_int_equal(tcc_weights_load_onnx(&w, name, "/nonexistent.onnx", &opts),
 			 TCC_ERR_NOT_FOUND);
-	assert_int_equal(tcc_weights_load_onnx(&w, name, path, &opts), TCC_OK);
+	/* By default W, read only by its MatMul, is stored pre-packed alone; B stays plain. */
+	assert_int_equal(tcc_weights_load_onnx(&w, packed_name, path, &opts), TCC_OK);
+	assert_int_equal(tcc_weights_map(w, &img), TCC_OK);
+	assert_int_equal(tcc_weights_info_get(w, &info), TCC_OK);
+	assert_int_equal(tcc_weights_image_find(img, info.size, "W", &got), TCC_ERR_NOT_FOUND);
+	assert_int_equal(tcc_weights_image_find(img, info.size, "W@packed", &got), TCC_OK);
+	assert_int_equal(tcc_weights_image_find(img, info.size, "B", &got), TCC_OK);
+	tcc_weights_close(w);
+	/* keep_plain: every initializer as in the file, readable by any process. */
+	tcc_weights_options keep = opts;
+
+	keep.keep_plain = 1;
+	assert_int_equal(tcc_weights_load_onnx(&w, name, path, &keep), TCC_OK);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
