@@ -21,15 +21,17 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: tccctl weights list [--json]\n"
-		"       tccctl weights load NAME FILE [--onnx] [--resident] [--mode OCTAL]\n"
+		"       tccctl weights load NAME FILE [--onnx [--keep-plain|--plain-only]] [--resident] [--mode OCTAL]\n"
 		"       tccctl weights unload NAME\n"
 		"options: --backend module|embedded (default: tcc.ko when loaded)\n"
 		"\n"
 		"load copies FILE into a sealed buffer NAME (--onnx: the model's\n"
-		"initializers, packed with an index).  With --resident it stays\n"
-		"until unload (tcc.ko: needs CAP_SYS_ADMIN); without, tccctl holds it\n"
-		"until interrupted.  unload drops the name and the pin: mappings keep\n"
-		"the memory until they go.\n");
+		"initializers, packed with an index; MatMul/Gemm/Conv weights in the\n"
+		"layout oneDNN runs them in on this host, instead of the file's:\n"
+		"--keep-plain keeps the file's layout too, --plain-only only that).\n"
+		"With --resident it stays until unload (tcc.ko: needs CAP_SYS_ADMIN);\n"
+		"without, tccctl holds it until interrupted.  unload drops the name\n"
+		"and the pin: mappings keep the memory until they go.\n");
 }
 
 static const char *backend_str(tcc_weights_backend b)
@@ -234,6 +236,10 @@ int tccctl_cmd_weights(int argc, char **argv)
 			o.resident = 1;
 		} else if (!strcmp(argv[i], "--onnx")) {
 			onnx = 1;
+		} else if (!strcmp(argv[i], "--keep-plain")) {
+			o.keep_plain = 1;
+		} else if (!strcmp(argv[i], "--plain-only")) {
+			o.plain_only = 1;
 		} else if (!strcmp(argv[i], "--mode") && i + 1 < argc) {
 			char *end;
 			unsigned long m = strtoul(argv[++i], &end, 8);
