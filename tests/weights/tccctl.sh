@@ -15,7 +15,7 @@ check() { # check "description" command...
 	if "$@" >"$tmp/out" 2>&1; then echo "ok $n - tccctl: $d"
 	else echo "not ok $n - tccctl: $d"; sed 's/^/#   /' "$tmp/out"; fails=$((fails + 1)); fi
 }
-echo "1..10"
+echo "1..13"
 check "load --resident returns and reports the size" \
 	bash -c "$B weights load $name $tmp/w.bin --resident --backend embedded | grep -q '3000000 bytes'"
 check "list shows it resident" \
@@ -39,8 +39,14 @@ if [[ -n ${TCC_WEIGHTS_TEST_ONNX:-} ]]; then
 		bash -c "$B weights load $name-onnx $TCC_WEIGHTS_TEST_ONNX --onnx --resident --backend embedded |
 			 grep -Eq ': ([5-9][0-9]{2}|[0-9]{4,}) bytes' &&
 			 $B weights unload $name-onnx --backend embedded"
+	# By default W (read only by its MatMul) is stored pre-packed alone; --keep-plain adds its 48 plain bytes.
+	check "load --onnx --keep-plain also keeps the plain copy of pre-packed weights" \
+		bash -c "a=\$($B weights load $name-p1 $TCC_WEIGHTS_TEST_ONNX --onnx --resident | sed -E 's/.*: ([0-9]+) bytes.*/\\1/') &&
+			 b=\$($B weights load $name-p2 $TCC_WEIGHTS_TEST_ONNX --onnx --keep-plain --resident | sed -E 's/.*: ([0-9]+) bytes.*/\\1/') &&
+			 $B weights unload $name-p1 && $B weights unload $name-p2 && echo \$a \$b && test \$b -gt \$a"
 else
-	n=$((n + 1)); echo "ok $n - tccctl: load --onnx # SKIP no test model (python3-onnx)"
+	n=$((n + 2)); echo "ok $((n - 1)) - tccctl: load --onnx # SKIP no test model (python3-onnx)"
+	echo "ok $n - tccctl: load --onnx --keep-plain # SKIP no test model (python3-onnx)"
 fi
 # tcc-run --weights: the buffer's default backend is what tcc_options.weights opens.
 R=build/bin/tcc-run
@@ -55,8 +61,13 @@ if [[ -n ${TCC_WEIGHTS_TEST_ONNX:-} ]]; then
 			 $R $TCC_WEIGHTS_TEST_ONNX --weights $name-other 2>$tmp/err; rc=\$?;
 			 $B weights unload $name-other; test \$rc = 1 && grep -q 'packed initializers' $tmp/err &&
 			 $R $TCC_WEIGHTS_TEST_ONNX --weights $name-none 2>$tmp/err; test \$? = 1 && grep -q 'no such' $tmp/err"
+	check "tcc-run --weights at --opt-level 0 (plain kernels) loads privately, says so, same output" \
+		bash -c "$R $TCC_WEIGHTS_TEST_ONNX --weights $name-run --opt-level 0 -v --output-dir $tmp/o0 2>$tmp/err >/dev/null &&
+			 grep -q 'loading the model privately' $tmp/err &&
+			 $R $TCC_WEIGHTS_TEST_ONNX --opt-level 0 --output-dir $tmp/o0p >/dev/null && cmp $tmp/o0p/y.npy $tmp/o0/y.npy"
 else
-	n=$((n + 2)); echo "ok $((n - 1)) - tcc-run --weights # SKIP no test model (python3-onnx)"
-	echo "ok $n - tcc-run --weights, wrong buffer # SKIP no test model (python3-onnx)"
+	n=$((n + 3)); echo "ok $((n - 2)) - tcc-run --weights # SKIP no test model (python3-onnx)"
+	echo "ok $((n - 1)) - tcc-run --weights, wrong buffer # SKIP no test model (python3-onnx)"
+	echo "ok $n - tcc-run --weights --opt-level 0 # SKIP no test model (python3-onnx)"
 fi
 exit $((fails > 0))
