@@ -141,6 +141,13 @@ tcc_status tcc_dnnl_op_packed_weights(const tcc_dnnl_op *op, const void **data, 
 bool tcc_dnnl_op_weights_in_place(const tcc_dnnl_op *op);
 
 /*
+ * @to was created with @from's prepacked weights as its @packed bytes (an op
+ * re-created in other activation layouts): move their ownership to @to, so
+ * @from can be freed.  Nothing happens when @to reads other bytes.
+ */
+void tcc_dnnl_op_take_weights(tcc_dnnl_op *to, tcc_dnnl_op *from);
+
+/*
  * 2-D convolution (ONNX Conv, NCHW) or, with @transposed, ConvTranspose.
  *   src: [N, C, H, W]; weights: constant, ONNX layout [OC, C/groups, KH, KW]
  *   for Conv, [C, OC/groups, KH, KW] for ConvTranspose; prepacked at create.

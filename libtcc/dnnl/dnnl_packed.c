@@ -103,3 +103,13 @@ bool tcc_dnnl_op_weights_in_place(const tcc_dnnl_op *op)
 {
 	return op && op->weights_in_place;
 }
+
+void tcc_dnnl_op_take_weights(tcc_dnnl_op *to, tcc_dnnl_op *from)
+{
+	if (!to || !from || !to->weights_in_place || !from->wei_buf || to->packed != from->wei_buf)
+		return;
+	to->wei_buf = from->wei_buf;
+	to->weights_in_place = false;
+	from->wei_buf = NULL;
+	from->packed = NULL;
+}

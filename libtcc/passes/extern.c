@@ -771,6 +771,12 @@ static tcc_status propagate_layouts(ir_graph *g, pass_stats *ps)
 
 			d.src_from = src_from;
 			d.keep_blocked_output = blocked[i];
+			/* The weights prepacked for the first op, when the layout is the same. */
+			if (!d.packed && tcc_dnnl_op_packed_weights(s->op, &d.packed, &d.packed_bytes,
+								    &d.packed_fingerprint) != TCC_OK) {
+				tcc_clear_error();
+				d.packed = NULL;
+			}
 			st = tcc_dnnl_conv_create(&fresh[i], &d);
 		} else {
 			tcc_dnnl_pool_desc d = s->desc.pool;
@@ -796,6 +802,7 @@ static tcc_status propagate_layouts(ir_graph *g, pass_stats *ps)
 			tcc_dnnl_op_free(fresh[i]);
 			continue;
 		}
+		tcc_dnnl_op_take_weights(fresh[i], s->op);
 		tcc_dnnl_op_free(s->op);
 		s->op = fresh[i];
 		s->blocked_out = blocked[i];
