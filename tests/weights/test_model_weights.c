@@ -29,6 +29,7 @@
 #include <tcc/weights.h>
 
 #include "mlp_rss.h"
+#include "packed_records.h"
 
 #define CONVBN_OUT (8 * 16 * 16)
 
@@ -47,42 +48,19 @@ static const char *model(const char *name)
 
 static const char *buffer_name(const char *what)
 {
-	static char buf[4][64];
-	static int k;
-
-	k = (k + 1) % 4;
-	snprintf(buf[k], sizeof(buf[k]), "mw-%d-%s", (int)getpid(), what);
-	return buf[k];
+	return test_buffer_name("mw", what);
 }
 
-/* Every case starts with this: the models are made by run.sh with python3-onnx. */
-#define NEED_MODELS()			\
-	do {				\
-		(void)state;		\
-		if (!models)		\
-			skip();		\
-	} while (0)
-
 /*
- * The model's initializers packed into a new sealed buffer, held open by the
- * caller.  With their plain copies (keep_plain): these cases are about
- * borrowing plain initializers (every opt level, weights_prepack, the plain
- * paths); buffers without them are test_packed_weights.c's.
+ * With the plain copies (keep_plain): these cases are about borrowing plain
+ * initializers (every opt level, weights_prepack, the plain paths); buffers
+ * without them are test_packed_weights.c's.
  */
 static tcc_weights *load_buffer(const char *name, const char *onnx)
 {
-	tcc_weights_options keep = { .keep_plain = 1 };
-	tcc_weights *w = NULL;
-	tcc_status st;
-
 	if (!models)
 		skip();
-	st = tcc_weights_load_onnx(&w, name, onnx, &keep);
-
-	if (st)
-		print_error("tcc_weights_load_onnx(%s): %s\n", onnx, tcc_last_error());
-	assert_int_equal(st, TCC_OK);
-	return w;
+	return load_model_buffer(name, onnx, 1);
 }
 
 /* Deterministic input of @n floats in [-1, 1). */

@@ -48,32 +48,12 @@ static const char *cnn(void)
 
 static const char *buffer_name(const char *what)
 {
-	static char buf[4][64];
-	static int k;
-
-	k = (k + 1) % 4;
-	snprintf(buf[k], sizeof(buf[k]), "pc-%d-%s", (int)getpid(), what);
-	return buf[k];
+	return test_buffer_name("pc", what);
 }
 
-#define NEED_MODELS()			\
-	do {				\
-		(void)state;		\
-		if (!models)		\
-			skip();		\
-	} while (0)
-
-/* The CNN's buffer: by default (@keep_plain 0) its Conv/Gemm weights are stored pre-packed only. */
 static tcc_weights *load_buffer_keep(const char *name, int keep_plain)
 {
-	tcc_weights_options o = { .keep_plain = keep_plain };
-	tcc_weights *w = NULL;
-	tcc_status st = tcc_weights_load_onnx(&w, name, cnn(), &o);
-
-	if (st)
-		print_error("tcc_weights_load_onnx: %s\n", tcc_last_error());
-	assert_int_equal(st, TCC_OK);
-	return w;
+	return load_model_buffer(name, cnn(), keep_plain);
 }
 
 static tcc_weights *load_buffer(const char *name)
@@ -157,7 +137,7 @@ static void a_foreign_conv_layout_prepacks_the_plain_weights(void **state)
 	const char *name = buffer_name("good"), *fname = buffer_name("foreign");
 	static float a[CNN_OUT], b[CNN_OUT];
 	tcc_weights *w, *f;
-	float md = 0;
+	float md;
 
 	NEED_MODELS();
 	w = load_buffer_keep(name, 1);
@@ -173,8 +153,7 @@ static void a_foreign_conv_layout_prepacks_the_plain_weights(void **state)
 	assert_int_equal(ss.packed_mismatches, N_PACKED);
 	/* Every conv weight prepacked privately from the plain initializer. */
 	assert_int_equal(ss.private_packed_bytes, CONV_WEIGHT_BYTES);
-	for (int i = 0; i < CNN_OUT; i++)
-		md = fmaxf(md, fabsf(a[i] - b[i]) / (1e-6f + fabsf(a[i])));
+	md = max_rel_diff(a, b, CNN_OUT);
 	printf("# foreign layout: max rel diff to the private load %.3g\n", md);
 	assert_true(md < 1e-4f);
 	tcc_weights_close(f);

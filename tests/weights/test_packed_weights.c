@@ -41,32 +41,12 @@ static const char *mlp(void)
 
 static const char *buffer_name(const char *what)
 {
-	static char buf[4][64];
-	static int k;
-
-	k = (k + 1) % 4;
-	snprintf(buf[k], sizeof(buf[k]), "pw-%d-%s", (int)getpid(), what);
-	return buf[k];
+	return test_buffer_name("pw", what);
 }
 
-#define NEED_MODELS()			\
-	do {				\
-		(void)state;		\
-		if (!models)		\
-			skip();		\
-	} while (0)
-
-/* The MLP's buffer: by default (@keep_plain 0) its MatMul weights are stored pre-packed only. */
 static tcc_weights *load_buffer_keep(const char *name, int keep_plain)
 {
-	tcc_weights_options o = { .keep_plain = keep_plain };
-	tcc_weights *w = NULL;
-	tcc_status st = tcc_weights_load_onnx(&w, name, mlp(), &o);
-
-	if (st)
-		print_error("tcc_weights_load_onnx: %s\n", tcc_last_error());
-	assert_int_equal(st, TCC_OK);
-	return w;
+	return load_model_buffer(name, mlp(), keep_plain);
 }
 
 static tcc_weights *load_buffer(const char *name)
@@ -165,36 +145,34 @@ static void packed_records_are_used_in_place_with_the_private_outputs(void **sta
 	tcc_weights_close(w);
 }
 
-static float max_rel_diff(const float *a, const float *b, size_t n)
+/*
+ * The MLP from a buffer (@keep_plain: with plain copies) whose records all
+ * claim another layout, into @b, and privately into @a; the buffer's usage.
+ */
+static run_result run_foreign(int keep_plain, float *a, float *b, tcc_weights_packed_usage *u)
 {
-	float md = 0;
+	const char *name = buffer_name(keep_plain ? "good-keep" : "good"),
+		   *fname = buffer_name(keep_plain ? "foreign-keep" : "foreign");
+	tcc_weights *w = load_buffer_keep(name, keep_plain), *f = with_foreign_fingerprints(w, fname);
+	run_result rp = run_mlp(NULL, a, 1), rs = run_mlp(fname, b, 1);
 
-	for (size_t i = 0; i < n; i++) {
-		float d = a[i] - b[i];
-		float rel = (d < 0 ? -d : d) / (1e-6f + (a[i] < 0 ? -a[i] : a[i]));
-
-		md = rel > md ? rel : md;
-	}
-	return md;
+	assert_int_equal(rp.st, TCC_OK);
+	assert_int_equal(rs.st, TCC_OK);
+	*u = usage(fname);
+	tcc_weights_close(f);
+	tcc_weights_close(w);
+	return rs;
 }
 
 /* With plain copies kept: a record for another layout is refused and the plain initializer read in place. */
 static void a_foreign_fingerprint_falls_back_to_the_plain_weights(void **state)
 {
-	const char *name = buffer_name("good"), *fname = buffer_name("foreign");
 	static float a[MLP_OUT], b[MLP_OUT];
-	tcc_weights *w, *f;
-	run_result rp, rs;
+	tcc_weights_packed_usage u;
+	run_result rs;
 
 	NEED_MODELS();
-	w = load_buffer_keep(name, 1);
-	f = with_foreign_fingerprints(w, fname);
-	rp = run_mlp(NULL, a, 1);
-	rs = run_mlp(fname, b, 1);
-	assert_int_equal(rp.st, TCC_OK);
-	assert_int_equal(rs.st, TCC_OK);
-	tcc_weights_packed_usage u = usage(fname);
-
+	rs = run_foreign(1, a, b, &u);
 	assert_int_equal(u.used, 0);
 	assert_int_equal(u.mismatched, 3);
 	assert_int_equal(rs.stats.private_fallback, 0);
@@ -206,35 +184,23 @@ static void a_foreign_fingerprint_falls_back_to_the_plain_weights(void **state)
 
 	printf("# foreign fingerprint, plain copies kept: plain path, max rel diff to private %.3g\n", md);
 	assert_true(md < 1e-4f);
-	tcc_weights_close(f);
-	tcc_weights_close(w);
 }
 
 /* Without plain copies (the default): a record for another layout means a private load of the model. */
 static void a_foreign_fingerprint_without_plain_copies_loads_privately(void **state)
 {
-	const char *name = buffer_name("good1"), *fname = buffer_name("foreign1");
 	static float a[MLP_OUT], b[MLP_OUT];
-	tcc_weights *w, *f;
-	run_result rp, rs;
+	tcc_weights_packed_usage u;
+	run_result rs;
 
 	NEED_MODELS();
-	w = load_buffer(name);
-	f = with_foreign_fingerprints(w, fname);
-	rp = run_mlp(NULL, a, 1);
-	rs = run_mlp(fname, b, 1);
-	assert_int_equal(rp.st, TCC_OK);
-	assert_int_equal(rs.st, TCC_OK);
-	tcc_weights_packed_usage u = usage(fname);
-
+	rs = run_foreign(0, a, b, &u);
 	assert_int_equal(u.used, 0);
 	assert_true(u.mismatched >= 1);		/* the first refusal is enough to give up */
 	assert_int_equal(rs.stats.private_fallback, 1);
 	assert_int_equal(rs.stats.borrowed_tensors, 0);
 	/* It is the private load, kernels and all. */
 	assert_memory_equal(a, b, sizeof(a));
-	tcc_weights_close(f);
-	tcc_weights_close(w);
 }
 
 /* Other options (opt level 0: no oneDNN, plain reference kernels) need the plain values: private load. */
