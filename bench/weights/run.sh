@@ -6,26 +6,36 @@
 # and start-to-first-inference, for a 64 MiB MLP and ResNet-18 (44.6 MiB of
 # conv weights, the main bench's model), each with workers forked from the
 # bench (libraries already loaded) and with fresh processes (--exec: fork +
-# execv, so start includes exec and dynamic loading).  Ends with the ratios.
+# execv, so start includes exec and dynamic loading).  Each configuration
+# runs WEIGHTS_BENCH_REPEAT (3) times, the first with its table, the others
+# as their JSON line only (timings on a shared 2-CPU host vary by up to 2x
+# from run to run); the ratios at the end are the median and range of those.
 # Not part of `make check`.  WEIGHTS_BENCH_MIB / WEIGHTS_BENCH_PROCS override.
 # With --qemu, also runs the raw-bytes part in the test guest (tcc.ko
 # backend, and the embedded backend with small pages, THP and hugetlb):
 # timings there are under TCG.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-mib=${WEIGHTS_BENCH_MIB:-128} procs=${WEIGHTS_BENCH_PROCS:-8}
+mib=${WEIGHTS_BENCH_MIB:-128} procs=${WEIGHTS_BENCH_PROCS:-8} repeat=${WEIGHTS_BENCH_REPEAT:-3}
 log=build/bench/weights_bench.log
 make -s build/bench/weights_bench
 : > "$log"
+
+bench() {	# weights_bench ARGS: in full, then repeat-1 more times, JSON only
+	local k
+	build/bench/weights_bench "$@" | tee -a "$log"
+	for ((k = 1; k < repeat; k++)); do
+		build/bench/weights_bench "$@" | grep '^{' | tee -a "$log"
+	done
+}
 echo "== host ($(nproc) CPUs; shmem THP: $(sed 's/.*\[\(.*\)\].*/\1/' /sys/kernel/mm/transparent_hugepage/shmem_enabled))"
-build/bench/weights_bench --procs "$procs" --mib "$mib" | tee -a "$log"
+bench --procs "$procs" --mib "$mib"
 
 model_bench() {	# MODEL.onnx WHAT: fork mode, then exec mode
 	local mode
 	for mode in fork exec; do
 		echo "== host, $2: private tcc_model_load vs tcc_options.weights, to the first inference ($mode)"
-		build/bench/weights_bench --procs "$procs" --onnx "$1" $([[ $mode == exec ]] && echo --exec) |
-			tee -a "$log"
+		bench --procs "$procs" --onnx "$1" $([[ $mode == exec ]] && echo --exec)
 	done
 }
 mlp=build/bench/mlp_weights.onnx
@@ -37,15 +47,22 @@ cnn=build/bench/models/resnet18.onnx
 if [[ -s $cnn ]] || /usr/bin/python3 bench/export_models.py "$(dirname "$cnn")" resnet18 >&2; then
 	model_bench "$cnn" "ResNet-18 (conv)"
 fi
-echo "== ratios, $procs processes (memory: shared Pss sum / one copy, target <= 1.2;" \
-	"start: private / shared start-to-first-inference (raw: first touch), median, target >= 10)"
+echo "== ratios, $procs processes, median (min-max) of $repeat runs. memory: shared Pss sum / one copy," \
+	"target <= 1.2; start: private / shared start-to-first-inference (raw: first touch), medians, target >= 10"
 /usr/bin/python3 -c '
-import json, sys
-print("  %-12s %-5s %8s %8s" % ("model", "mode", "memory", "start"))
+import json, statistics, sys
+runs = {}
 for line in open(sys.argv[1]):
     if line.startswith("{"):
         r = json.loads(line)
-        print("  %-12s %-5s %7.2fx %7.1fx" % (r["model"], r["mode"], r["shared_x_one_copy"], r["start_speedup"]))
+        runs.setdefault((r["model"], r["mode"]), []).append(r)
+print("  %-12s %-5s %-20s %-20s" % ("model", "mode", "memory", "start"))
+for (model, mode), rs in runs.items():
+    cols = []
+    for key, fmt in (("shared_x_one_copy", "%.2f"), ("start_speedup", "%.1f")):
+        v = [r[key] for r in rs]
+        cols.append((fmt + "x (" + fmt + "-" + fmt + ")") % (statistics.median(v), min(v), max(v)))
+    print("  %-12s %-5s %-20s %-20s" % (model, mode, *cols))
 ' "$log"
 
 if [[ ${1:-} == --qemu ]]; then

@@ -17,15 +17,17 @@
  * With --onnx every worker loads the model and runs it once on zeros
  * (opt_level 1, one thread): start-to-first-inference.  Private workers
  * tcc_model_load() it from the file; shared ones pass the buffer, which
- * holds the model's initializers packed by tcc_weights_load_onnx(), as
- * tcc_options.weights, so they read the weights in place: MatMul/Gemm
+ * holds the model's constant tensors packed by tcc_weights_load_onnx(), as
+ * tcc_options.weights, so they read the weights in place: MatMul/Gemm/Conv
  * weights from their pre-packed records (oneDNN's layout for this CPU),
  * the rest from the plain initializers.  Two more shared runs for
- * comparison: the same buffer with weights_prepack=1 (private prepacking),
- * and a buffer of the initializers only (plain_only: oneDNN reads MatMul
- * weights in their plain layout).  "One copy" is the model's initializers;
- * the buffer holds them and the packed records.  The outputs of every
- * worker must be identical (checksum), private and shared alike.
+ * comparison: weights_prepack=1 (private prepacking) on a buffer that
+ * keeps the plain copies too (keep_plain: without them such a worker
+ * loads privately), and a buffer of the initializers only (plain_only:
+ * oneDNN reads MatMul weights in their plain layout).  "One copy" is the model's constant
+ * tensors in the file's layout: the plain_only buffer's records.  The
+ * outputs of every worker must be identical (checksum), private and shared
+ * alike.
  *
  * Process start.  By default (fork mode) a worker is forked from this
  * process, which already has libtccml and oneDNN loaded and initialised, so
@@ -142,9 +144,9 @@ static const int have_model_runtime = 1;
 
 /*
  * --onnx worker body: load the model, privately or with its weights from
- * buffer @name (@shared: 1 packed records, 2 weights_prepack=1, 3 a
- * plain_only buffer, which @name then is), run it once (the
- * start-to-first-inference time), then the best of 5 more runs: what
+ * buffer @name (@shared: 1 packed records, 2 weights_prepack=1 on a
+ * keep_plain buffer, 3 a plain_only buffer: @name is that buffer), run it
+ * once (the start-to-first-inference time), then the best of 5 more runs: what
  * reading the weights in place costs per inference.  A float input gets a
  * fixed non-zero pattern, so that the output checksum depends on the
  * weights (zeros through bias-free layers would give zeros whatever they
@@ -406,6 +408,7 @@ static struct result run(int shared, int procs, const char *name, const char *pa
 	struct result r = { .ok = 1 };
 	pid_t pids[MAX_PROCS];
 	double times[MAX_PROCS], mains[MAX_PROCS], loads[MAX_PROCS];
+	int gone[MAX_PROCS] = { 0 };	/* reaped: a worker that died before reporting */
 	int rel[2], res_fd[MAX_PROCS], i;
 	long total = 0, anon = 0, shmem = 0;
 
@@ -438,8 +441,11 @@ static struct result run(int shared, int procs, const char *name, const char *pa
 		for (;;) {
 			int done = 0;
 
-			for (i = 0; i < procs; i++)
-				done += slots[i].ok || waitpid(pids[i], NULL, WNOHANG) == pids[i];
+			for (i = 0; i < procs; i++) {
+				if (!slots[i].ok && !gone[i])
+					gone[i] = waitpid(pids[i], NULL, WNOHANG) == pids[i];
+				done += slots[i].ok || gone[i];
+			}
 			if (done == procs)
 				break;
 			usleep(2000);
@@ -459,7 +465,8 @@ static struct result run(int shared, int procs, const char *name, const char *pa
 	}
 	close(rel[1]);	/* release them */
 	for (i = 0; i < procs; i++)
-		waitpid(pids[i], NULL, 0);
+		if (!gone[i])
+			waitpid(pids[i], NULL, 0);
 	r.pss_mib = total / 1024.0;
 	r.anon_mib = anon / 1024.0;
 	r.shmem_mib = shmem / 1024.0;
@@ -473,6 +480,32 @@ static struct result run(int shared, int procs, const char *name, const char *pa
 	r.private_packed = slots[0].private_packed;
 	r.arena = slots[0].arena;
 	return r;
+}
+
+/* A packed model image's records: how many, how many pre-packed, the bytes of the others. */
+static void count_records(tcc_weights *w, size_t *records, size_t *packed, size_t *plain_bytes)
+{
+	tcc_weights_info info;
+	tcc_weights_record rec;
+	size_t n = 0, np = 0, bytes = 0;
+	const void *img;
+
+	if (tcc_weights_info_get(w, &info) == TCC_OK && tcc_weights_map(w, &img) == TCC_OK &&
+	    tcc_weights_image_count(img, info.size, &n) == TCC_OK)
+		for (size_t k = 0; k < n; k++) {
+			if (tcc_weights_image_at(img, info.size, k, &rec) != TCC_OK)
+				continue;
+			if (strstr(rec.name, "@packed"))
+				np++;
+			else
+				bytes += rec.nbytes;
+		}
+	if (records)
+		*records = n;
+	if (packed)
+		*packed = np;
+	if (plain_bytes)
+		*plain_bytes = bytes;
 }
 
 /* "resnet18" for build/bench/models/resnet18.onnx (the JSON's model name). */
@@ -507,6 +540,7 @@ int main(int argc, char **argv)
 	char plain_name[64];
 	tcc_weights *wplain = NULL;
 	double buffer_mib = 0;
+	size_t n_records = 0, n_packed = 0, plain_bytes = 0;
 	tcc_weights_info info;
 	tcc_weights *w;
 	double t_load, one = (double)mib;
@@ -605,26 +639,29 @@ int main(int argc, char **argv)
 	size = info.size;
 	one = (double)size / (1 << 20);
 	buffer_mib = one;
-	if (onnx_mode) {
-		/* One copy = the model's initializers, without the packed records. */
-		const void *img;
-		size_t n = 0, plain = 0;
-		tcc_weights_record rec;
-
-		if (tcc_weights_map(w, &img) == TCC_OK && tcc_weights_image_count(img, size, &n) == TCC_OK)
-			for (size_t k = 0; k < n; k++)
-				if (tcc_weights_image_at(img, size, k, &rec) == TCC_OK && !strstr(rec.name, "@packed"))
-					plain += rec.nbytes;
-		one = (double)plain / (1 << 20);
-	}
+	if (onnx_mode)
+		count_records(w, &n_records, &n_packed, NULL);
 
 	priv = run(0, procs, name, path, size, &o, slots);
 	shr = run(1, procs, name, path, size, &o, slots);
-	if (onnx_mode) {	/* weights from the buffer, MatMul/Gemm prepacked privately */
-		shp = run(2, procs, name, path, size, &o, slots);
-		/* Made only now, so that the other runs' workers do not inherit its mappings. */
-		tcc_weights_options po = o;
+	if (onnx_mode) {
+		/*
+		 * The other two buffers are made only for their own run, so
+		 * that no other run's workers inherit their mappings.
+		 * Weights from a keep_plain buffer, prepacked privately:
+		 */
+		tcc_weights_options ko = o, po = o;
 
+		snprintf(plain_name, sizeof(plain_name), "bench-%d-keep", (int)getpid());
+		ko.keep_plain = 1;
+		if (load_onnx_buffer(&wplain, plain_name, path, &ko) != TCC_OK) {
+			fprintf(stderr, "weights_bench: loading keep_plain: %s\n", tcc_last_error());
+			return 1;
+		}
+		malloc_trim(0);
+		shp = run(2, procs, plain_name, path, size, &o, slots);
+		tcc_weights_close(wplain);
+		/* The plain layout read in place: */
 		snprintf(plain_name, sizeof(plain_name), "bench-%d-plain", (int)getpid());
 		po.plain_only = 1;
 		if (load_onnx_buffer(&wplain, plain_name, path, &po) != TCC_OK) {
@@ -633,6 +670,8 @@ int main(int argc, char **argv)
 		}
 		malloc_trim(0);
 		spl = run(3, procs, plain_name, path, size, &o, slots);
+		count_records(wplain, NULL, NULL, &plain_bytes);
+		one = (double)plain_bytes / (1 << 20);
 		tcc_weights_close(wplain);
 	}
 	/* Pss leaves hugetlb pages out: the buffer's pool pages are one more copy's worth. */
@@ -646,8 +685,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	printf("weights bench: %s, %d processes, %.1f MiB of weights (buffer %.1f MiB), backend %s (%s), load once %.3f s\n",
-	       model, procs, one, buffer_mib, info.backend == TCC_WEIGHTS_MODULE ? "module" : "embedded",
+	printf("weights bench: %s, %d processes, %.1f MiB of weights (buffer %.1f MiB", model, procs, one,
+	       buffer_mib);
+	if (onnx_mode)
+		printf(": %zu records, %zu pre-packed", n_records, n_packed);
+	printf("), backend %s (%s), load once %.3f s\n",
+	       info.backend == TCC_WEIGHTS_MODULE ? "module" : "embedded",
 	       tcc_weights_backing_str(info.backing), t_load);
 	printf("  mode %s: %s\n", exec_mode ? "exec" : "fork",
 	       exec_mode ? "each worker is fork + execv of this binary (start includes exec and dynamic loading)" :
@@ -657,7 +700,7 @@ int main(int argc, char **argv)
 	print_row(onnx_mode ? "private load + 1st run" : "private copies (read file)", &priv, one);
 	print_row(onnx_mode ? "weights from buffer + 1st run" : "shared sealed buffer (map)", &shr, one);
 	if (onnx_mode) {
-		print_row("  same, weights_prepack=1", &shp, one);
+		print_row("  keep_plain, weights_prepack=1", &shp, one);
 		print_row("  plain_only buffer", &spl, one);
 	}
 	printf("  memory: shared is %.2fx one copy (target <= 1.2); private is %.1fx shared\n",
@@ -679,7 +722,7 @@ int main(int argc, char **argv)
 		printf("  outputs: shared workers' %s the private workers'\n",
 		       priv.checksum == shr.checksum ? "are bit-identical to" : "DIFFER from");
 		printf("  steady-state inference (best of 5, %d workers on %ld CPUs): private %.2f ms, shared %.2f ms, "
-		       "shared with weights_prepack=1 %.2f ms (%s), plain_only buffer %.2f ms (%s)\n",
+		       "keep_plain with weights_prepack=1 %.2f ms (%s), plain_only buffer %.2f ms (%s)\n",
 		       procs, sysconf(_SC_NPROCESSORS_ONLN), priv.run_s * 1e3, shr.run_s * 1e3, shp.run_s * 1e3,
 		       shp.checksum == priv.checksum ? "bit-identical" : "outputs DIFFER", spl.run_s * 1e3,
 		       spl.checksum == priv.checksum ? "bit-identical" : "outputs DIFFER");
