@@ -48,21 +48,24 @@ if [[ -s $cnn ]] || /usr/bin/python3 bench/export_models.py "$(dirname "$cnn")" 
 	model_bench "$cnn" "ResNet-18 (conv)"
 fi
 echo "== ratios, $procs processes, median (min-max) of $repeat runs. memory: shared Pss sum / one copy," \
-	"target <= 1.2; start: private / shared start-to-first-inference (raw: first touch), medians, target >= 10"
+	"target <= 1.2; start: private / shared start-to-first-inference (raw: first touch), medians," \
+	"target >= 10; loaded: the same to the model loaded, without the first inference itself"
 /usr/bin/python3 -c '
 import json, statistics, sys
 runs = {}
 for line in open(sys.argv[1]):
     if line.startswith("{"):
         r = json.loads(line)
+        if r["onnx"]:
+            r["loaded_speedup"] = r["private_loaded_median_s"] / r["shared_loaded_median_s"]
         runs.setdefault((r["model"], r["mode"]), []).append(r)
-print("  %-12s %-5s %-20s %-20s" % ("model", "mode", "memory", "start"))
+print("  %-12s %-5s %-19s %-19s %s" % ("model", "mode", "memory", "start", "loaded"))
 for (model, mode), rs in runs.items():
     cols = []
-    for key, fmt in (("shared_x_one_copy", "%.2f"), ("start_speedup", "%.1f")):
-        v = [r[key] for r in rs]
-        cols.append((fmt + "x (" + fmt + "-" + fmt + ")") % (statistics.median(v), min(v), max(v)))
-    print("  %-12s %-5s %-20s %-20s" % (model, mode, *cols))
+    for key, fmt in (("shared_x_one_copy", "%.2f"), ("start_speedup", "%.1f"), ("loaded_speedup", "%.1f")):
+        v = [r[key] for r in rs if key in r]
+        cols.append((fmt + "x (" + fmt + "-" + fmt + ")") % (statistics.median(v), min(v), max(v)) if v else "-")
+    print("  %-12s %-5s %-19s %-19s %s" % (model, mode, *cols))
 ' "$log"
 
 if [[ ${1:-} == --qemu ]]; then
