@@ -674,9 +674,14 @@ int main(int argc, char **argv)
 		one = (double)plain_bytes / (1 << 20);
 		tcc_weights_close(wplain);
 	}
-	/* Pss leaves hugetlb pages out: the buffer's pool pages are one more copy's worth. */
-	if (info.backing == TCC_WEIGHTS_HUGETLB)
+	/*
+	 * Pss leaves hugetlb pages out: the buffer's pool pages are one more
+	 * copy's worth (in the shmem column: they are the buffer's memory).
+	 */
+	if (info.backing == TCC_WEIGHTS_HUGETLB) {
 		shr.pss_mib += (double)info.alloc_size / (1 << 20);
+		shr.shmem_mib += (double)info.alloc_size / (1 << 20);
+	}
 	tcc_weights_close(w);
 	if (!file)
 		unlink(path);
