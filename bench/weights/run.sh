@@ -11,6 +11,9 @@
 # as their JSON line only (timings on a shared 2-CPU host vary by up to 2x
 # from run to run); the ratios at the end are the median and range of those.
 # Not part of `make check`.  WEIGHTS_BENCH_MIB / WEIGHTS_BENCH_PROCS override.
+# With --hugetlb (root), also the exec-mode model runs with the buffer in
+# 2 MiB hugetlb pages, as an administrator would reserve them
+# (vm.nr_hugepages, restored afterwards), and a 256 MiB MLP.
 # With --qemu, also runs the raw-bytes part in the test guest (tcc.ko
 # backend, and the embedded backend with small pages, THP and hugetlb):
 # timings there are under TCG.
@@ -47,6 +50,26 @@ cnn=build/bench/models/resnet18.onnx
 if [[ -s $cnn ]] || /usr/bin/python3 bench/export_models.py "$(dirname "$cnn")" resnet18 >&2; then
 	model_bench "$cnn" "ResNet-18 (conv)"
 fi
+if [[ " $* " == *" --hugetlb "* ]]; then
+	if [[ $(id -u) != 0 ]]; then
+		echo "== --hugetlb: needs root to reserve vm.nr_hugepages; skipped"
+	else
+		big=build/bench/mlp_weights_256.onnx
+		[[ -s $big ]] || /usr/bin/python3 bench/weights/make_mlp.py "$big" 4096 4
+		old_pages=$(cat /proc/sys/vm/nr_hugepages)
+		trap 'echo "$old_pages" > /proc/sys/vm/nr_hugepages' EXIT
+		# The largest buffer (256 MiB) plus the rounding of every record to 2 MiB.
+		echo $((old_pages + 160)) > /proc/sys/vm/nr_hugepages
+		echo "== hugetlb: $(awk '/HugePages_Free/ {print $2}' /proc/meminfo) free 2 MiB pages reserved for this run"
+		for m in "$mlp" "$cnn" "$big"; do
+			[[ -s $m ]] || continue
+			echo "== host, $(basename "$m" .onnx), buffer in hugetlb pages (exec)"
+			bench --procs "$procs" --onnx "$m" --exec
+		done
+		echo "$old_pages" > /proc/sys/vm/nr_hugepages
+		trap - EXIT
+	fi
+fi
 echo "== ratios, $procs processes, median (min-max) of $repeat runs. memory: shared Pss sum / one copy," \
 	"target <= 1.2; start: private / shared start-to-first-inference (raw: first touch), medians," \
 	"target >= 10; loaded: the same to the model loaded, without the first inference itself"
@@ -58,17 +81,17 @@ for line in open(sys.argv[1]):
         r = json.loads(line)
         if r["onnx"]:
             r["loaded_speedup"] = r["private_loaded_median_s"] / r["shared_loaded_median_s"]
-        runs.setdefault((r["model"], r["mode"]), []).append(r)
-print("  %-12s %-5s %-19s %-19s %s" % ("model", "mode", "memory", "start", "loaded"))
-for (model, mode), rs in runs.items():
+        runs.setdefault((r["model"], r["mode"], r["backing"]), []).append(r)
+print("  %-18s %-5s %-12s %-19s %-19s %s" % ("model", "mode", "backing", "memory", "start", "loaded"))
+for (model, mode, backing), rs in runs.items():
     cols = []
     for key, fmt in (("shared_x_one_copy", "%.2f"), ("start_speedup", "%.1f"), ("loaded_speedup", "%.1f")):
         v = [r[key] for r in rs if key in r]
         cols.append((fmt + "x (" + fmt + "-" + fmt + ")") % (statistics.median(v), min(v), max(v)) if v else "-")
-    print("  %-12s %-5s %-19s %-19s %s" % (model, mode, *cols))
+    print("  %-18s %-5s %-12s %-19s %-19s %s" % (model, mode, backing, *cols))
 ' "$log"
 
-if [[ ${1:-} == --qemu ]]; then
+if [[ " $* " == *" --qemu "* ]]; then
 	make -s lib kmod
 	# Static for the guest: Debian has no static libdnnl, so this build
 	# leaves the model runtime out (-DWEIGHTS_BENCH_NO_MODEL: raw mode only).
