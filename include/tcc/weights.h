@@ -208,6 +208,12 @@ typedef struct tcc_model_weights_stats {
 	 * the other fields are then 0.
 	 */
 	int private_fallback;
+	/*
+	 * Of the buffer, bytes this process maps with 2 MiB (PMD or hugetlb)
+	 * entries now (/proc/self/smaps; pages are mapped as the model first
+	 * touches them, so ask after a run).  0 with 4 KiB pages.
+	 */
+	size_t huge_mapped_bytes;
 } tcc_model_weights_stats;
 
 /* All zero for a model loaded without a weight buffer. */

@@ -379,6 +379,8 @@ tcc_status tcc_model_weights_stats_get(const tcc_model *m, tcc_model_weights_sta
 			s->borrowed_bytes += tv_nbytes(&t->v);
 		}
 	}
+	if (tcc_weights_pmd_mapped_bytes(m->wimage, &s->huge_mapped_bytes) != TCC_OK)
+		tcc_clear_error();	/* a statistic: not worth failing the call */
 	s->in_place_weights = (size_t)m->stats.borrowed_weights;
 	s->private_packed_bytes = m->stats.private_packed_bytes;
 	s->packed_weights = (size_t)m->stats.packed_weights;

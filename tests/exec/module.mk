@@ -14,5 +14,5 @@ EXEC_GUEST_MODEL_H := $(BUILD)/gen/exec/mlp_onnx.h
 $(EXEC_GUEST_MODEL_H): tests/exec/gen_models.py
 	@mkdir -p $(@D)
 	/usr/bin/python3 tests/exec/gen_models.py $(BUILD)/gen/exec --c-header $@
-$(BUILD)/tests/kmod/exec_model_test: $(EXEC_GUEST_MODEL_H)
-$(BUILD)/tests/kmod/exec_model_test: KMOD_TEST_CFLAGS += -I$(BUILD)/gen/exec
+$(BUILD)/tests/kmod/exec_model_test $(BUILD)/tests/kmod/model_weights_test: $(EXEC_GUEST_MODEL_H)
+$(BUILD)/tests/kmod/exec_model_test $(BUILD)/tests/kmod/model_weights_test: KMOD_TEST_CFLAGS += -I$(BUILD)/gen/exec

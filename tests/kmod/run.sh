@@ -42,6 +42,10 @@ fi
 if [[ -x build/bin/tcc-executor ]]; then
 	extra+=(--dynamic build/bin/tcc-executor:/bin/tcc-executor)
 fi
+# tcc-run likewise, for model_weights_test (a model read from a module weight buffer).
+if [[ -x build/bin/tcc-run ]]; then
+	extra+=(--dynamic build/bin/tcc-run:/bin/tcc-run)
+fi
 reason=$(tests/qemu/boot.sh --out "$out" "${extra[@]}" "${bins[@]}" 2>&1 >/dev/null)
 status=$?
 [[ -n $reason ]] && echo "# boot.sh: ${reason//$'\n'/ }"

@@ -124,15 +124,13 @@ static inline int tcc_write_file(const char *path, const char *s)
 	return n == (ssize_t)strlen(s) ? 0 : -EIO;
 }
 
-/* Runs `/bin/tccctl @args` (stderr folded in); output in @out, returns its exit status. */
-static inline int tcc_run_tccctl(const char *args, char *out, size_t len)
+/* Runs shell command @cmd (stderr folded in); output in @out, returns its exit status. */
+static inline int tcc_run_cmd(const char *cmd, char *out, size_t len)
 {
-	char cmd[256];
 	size_t n = 0;
 	FILE *p;
 	int st;
 
-	snprintf(cmd, sizeof(cmd), "/bin/tccctl %s 2>&1", args);
 	p = popen(cmd, "r");
 	if (!p)
 		return -1;
@@ -141,6 +139,15 @@ static inline int tcc_run_tccctl(const char *args, char *out, size_t len)
 	out[n] = '\0';
 	st = pclose(p);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Runs `/bin/tccctl @args` (stderr folded in); output in @out, returns its exit status. */
+static inline int tcc_run_tccctl(const char *args, char *out, size_t len)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "/bin/tccctl %s 2>&1", args);
+	return tcc_run_cmd(cmd, out, len);
 }
 
 #endif

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <tcc/model.h>
+#include <tcc/weights.h>
 
 #include "npy.h"
 
@@ -229,6 +230,21 @@ static void file_name(char *dst, size_t n, const char *dir, const char *name)
 	snprintf(dst + off, n - off, ".npy");
 }
 
+/* After the first run (pages are mapped as they are touched): what came from the weight buffer. */
+static void print_weights_stats(const tcc_model *m, const char *name)
+{
+	tcc_model_weights_stats s;
+
+	if (tcc_model_weights_stats_get(m, &s) != TCC_OK)
+		return;
+	if (s.private_fallback)
+		fprintf(stderr, "tcc-run: weight buffer %s: not used, the model was loaded privately\n", name);
+	else
+		fprintf(stderr, "tcc-run: weight buffer %s: %zu tensors (%zu bytes) read in place, %zu weights "
+			"from pre-packed records; %zu bytes of the buffer mapped with 2 MiB pages\n", name,
+			s.borrowed_tensors, s.borrowed_bytes, s.packed_weights, s.huge_mapped_bytes);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -349,6 +365,8 @@ int main(int argc, char **argv)
 
 	printf("model %s: %d inputs, %d outputs, load+compile %.1f ms, first run %.2f ms, arena %zu bytes\n",
 	       path, ni, no, t_load, t_first, tcc_model_arena_bytes(m));
+	if (opts.verbose && opts.weights)
+		print_weights_stats(m, opts.weights);
 	if (outdir && mkdir_p(outdir)) {
 		fprintf(stderr, "tcc-run: %s: %s\n", outdir, strerror(errno));
 		goto out_outputs;
