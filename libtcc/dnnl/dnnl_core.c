@@ -225,6 +225,11 @@ tcc_status tcc_dnnl_prepack(const void *data, const dnnl_memory_desc_t *from,
 		*buf = NULL;
 		return tcc_dnnl_fail(st, "creating weights memory");
 	}
+	/* Same layout (biases, mostly): a copy, without creating a reorder primitive for it. */
+	if (dnnl_memory_desc_equal(from, to)) {
+		memcpy(*buf, data, dnnl_memory_desc_get_size(to));
+		return TCC_OK;
+	}
 	st = dnnl_memory_create(&src, from, engine, (void *)data);
 	if (st != dnnl_success)
 		return tcc_dnnl_fail(st, "wrapping weights");
