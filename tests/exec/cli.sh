@@ -35,13 +35,31 @@ stops_on() {
 	cat "$out"
 	grep -q "stopped after 0 model jobs" "$out" && rm -f "$out" && ((rc == 0))
 }
-echo "1..7"
+echo "1..9"
 check "--help prints usage and exits 0" bash -c "$bin --help | grep -q 'usage: tcc-executor MODEL.onnx'"
 check "no model is a usage error (2)" test "$(rc_of "$bin")" = 2
 check "--id must be a number (2)" test "$(rc_of "$bin" "$models/mlp.onnx" --id x)" = 2
 check "--workers 0 is refused (2)" test "$(rc_of "$bin" "$models/mlp.onnx" --workers 0)" = 2
 check "a missing model file says so and exits 1" \
 	bash -c "$bin /nonexistent.onnx 2>&1 | grep -q nonexistent.onnx; test \${PIPESTATUS[0]} = 1"
+check "--weights with an unknown buffer says so and exits 1" \
+	bash -c "$bin $models/mlp.onnx --weights no-such-buffer-\$\$ 2>&1 | grep -q 'no-such-buffer'; test \${PIPESTATUS[0]} = 1"
+# A buffer of this model: the executor loads from it (-v reports the weights read in place) and serves.
+from_buffer() {
+	local name=cli-exec-$$ out pid rc
+	out=$(mktemp)
+	build/bin/tccctl weights load "$name" "$models/mlp.onnx" --onnx --resident --backend embedded || return 1
+	"$bin" "$models/mlp.onnx" --threads 1 --weights "$name" --verbose 2>"$out" &
+	pid=$!
+	for _ in $(seq 100); do grep -q serving "$out" && break; sleep 0.1; done
+	kill -TERM "$pid"
+	wait "$pid"
+	rc=$?
+	build/bin/tccctl weights unload "$name" --backend embedded
+	cat "$out"
+	grep -q "from pre-packed records" "$out" && grep -q serving "$out" && rm -f "$out" && ((rc == 0))
+}
+check "--weights NAME loads the model's weights from the buffer and serves" from_buffer
 check "SIGTERM stops it cleanly" stops_on TERM
 check "SIGINT stops it cleanly" stops_on INT
 exit $failed

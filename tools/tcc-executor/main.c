@@ -18,7 +18,7 @@
 static void usage(FILE *to)
 {
 	fprintf(to,
-		"usage: tcc-executor MODEL.onnx [--id N] [--threads T] [--workers W] [--verbose]\n"
+		"usage: tcc-executor MODEL.onnx [--id N] [--threads T] [--workers W] [--weights NAME] [--verbose]\n"
 		"\n"
 		"Serve model jobs of CPU queues (tcc_queue_submit_model() with model id N)\n"
 		"until SIGTERM or SIGINT.  With tcc.ko loaded every worker attaches as a CPU\n"
@@ -29,7 +29,10 @@ static void usage(FILE *to)
 		"  --id N       model id clients name in their jobs (default 1)\n"
 		"  --threads T  threads one model run uses (default: online CPUs)\n"
 		"  --workers W  jobs served at once, each worker an executor (default 1)\n"
-		"  --verbose    one line per job on stderr\n"
+		"  --weights NAME  read the weights in place from the sealed weight buffer\n"
+		"               NAME (`tccctl weights load NAME MODEL.onnx --onnx`): executor\n"
+		"               processes on one host then hold one copy of them\n"
+		"  --verbose    compile statistics, then one line per job, on stderr\n"
 		"  --help       this text\n");
 }
 
@@ -86,6 +89,7 @@ int main(int argc, char **argv)
 		{ "id", required_argument, NULL, 'i' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "workers", required_argument, NULL, 'w' },
+		{ "weights", required_argument, NULL, 'W' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -100,7 +104,7 @@ int main(int argc, char **argv)
 	sigset_t set;
 	tcc_status st;
 
-	while ((c = getopt_long(argc, argv, "i:t:w:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:t:w:W:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			if (!parse_uint(optarg, UINT32_MAX, &id)) {
@@ -122,8 +126,12 @@ int main(int argc, char **argv)
 			}
 			eopts.workers = (unsigned int)v;
 			break;
+		case 'W':
+			mopts.weights = optarg;
+			break;
 		case 'v':
 			verbose = 1;
+			mopts.verbose = 1;
 			break;
 		case 'h':
 			usage(stdout);
