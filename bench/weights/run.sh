@@ -96,7 +96,7 @@ if [[ " $* " == *" --qemu "* ]]; then
 	# Static for the guest: Debian has no static libdnnl, so this build
 	# leaves the model runtime out (-DWEIGHTS_BENCH_NO_MODEL: raw mode only).
 	gcc -std=gnu11 -O2 -D_GNU_SOURCE -DWEIGHTS_BENCH_NO_MODEL -Iinclude -Ilibtcc -static \
-		-o build/bench/weights_bench_static bench/weights/weights_bench.c build/lib/libtccml.a \
+		-o build/bench/weights_bench_static bench/weights/weights_bench.c bench/weights/workers.c build/lib/libtccml.a \
 		-ldrm -lm -ldl -pthread 2>build/bench/weights_bench_static.log ||
 		{ echo "weights_bench: static link failed, see build/bench/weights_bench_static.log" >&2; exit 1; }
 	script=build/bench/weights_guest.sh

@@ -57,39 +57,12 @@
 #include <tcc/model.h>
 #include <tcc/weights.h>
 
+#include "workers.h"
+
 #define MAX_PROCS 64
 
 static int onnx_mode;
 static int exec_mode;
-
-struct slot {
-	double elapsed_s;	/* process start (just before fork) to every page touched / 1st inference */
-	double main_s;		/* --exec: process start to the worker's main() (exec + dynamic loading) */
-	double loaded_s;	/* --onnx: process start to tcc_model_load() done */
-	double run_s;		/* --onnx: best of 5 inferences after the first */
-	uint64_t checksum;
-	size_t pmd_bytes;
-	size_t private_packed;	/* --onnx: buffer weights oneDNN prepacked privately (Conv) */
-	size_t arena;		/* --onnx: the model's intermediate arena */
-	int ok;
-};
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static uint64_t touch(const volatile uint8_t *p, size_t n)
-{
-	uint64_t sum = 0;
-
-	for (size_t i = 0; i < n; i += 4096)
-		sum += p[i];
-	return sum;
-}
 
 /* Pss, and how much of it is anonymous (heap, private copies) and shmem (the buffer). */
 struct pss {
@@ -117,268 +90,6 @@ static int pss_read(pid_t pid, struct pss *p)
 	}
 	fclose(f);
 	return p->total_kb < 0 ? -1 : 0;
-}
-
-static int read_file(const char *path, void *dst, size_t n)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t done = 0;
-
-	if (fd < 0)
-		return -1;
-	while (done < n) {
-		ssize_t r = read(fd, (char *)dst + done, n - done);
-
-		if (r <= 0) {
-			close(fd);
-			return -1;
-		}
-		done += (size_t)r;
-	}
-	close(fd);
-	return 0;
-}
-
-#ifndef WEIGHTS_BENCH_NO_MODEL
-static const int have_model_runtime = 1;
-
-/*
- * --onnx worker body: load the model, privately or with its weights from
- * buffer @name (@shared: 1 packed records, 2 weights_prepack=1 on a
- * keep_plain buffer, 3 a plain_only buffer: @name is that buffer), run it
- * once (the start-to-first-inference time), then the best of 5 more runs: what
- * reading the weights in place costs per inference.  A float input gets a
- * fixed non-zero pattern, so that the output checksum depends on the
- * weights (zeros through bias-free layers would give zeros whatever they
- * are).  Returns the model, which the caller frees once released, or NULL
- * on an error (printed).
- */
-static tcc_model *first_inference(int shared, const char *name, const char *path, double t0,
-				  struct slot *s)
-{
-	tcc_options mo = { .threads = 1, .opt_level = 1, .weights = shared ? name : NULL,
-			   .weights_prepack = shared == 2 };
-	tcc_model_weights_stats ws = { 0 };
-	tcc_tensor in = { 0 }, out = { 0 };
-	tcc_tensor_info ii;
-	tcc_model *m = NULL;
-	size_t n = 1;
-
-	if (tcc_model_load(&m, path, &mo) != TCC_OK || tcc_model_input_info(m, 0, &ii) != TCC_OK)
-		goto fail;
-	s->loaded_s = now() - t0;
-	in.dtype = ii.dtype;
-	in.rank = ii.rank;
-	for (int i = 0; i < ii.rank; i++)	/* symbolic dims (batch) run at 1 */
-		n *= (size_t)(in.dims[i] = ii.dims[i] > 0 ? ii.dims[i] : 1);
-	in.nbytes = n * tcc_dtype_size(ii.dtype);
-	in.data = calloc(1, in.nbytes ? in.nbytes : 1);
-	if (!in.data)
-		goto fail;
-	if (in.dtype == TCC_F32)
-		for (size_t i = 0; i < n; i++)
-			((float *)in.data)[i] = (float)((int)(i % 17) - 8) / 8.0f;
-	if (tcc_model_run(m, &in, 1, &out, 1) != TCC_OK)
-		goto fail;
-	s->elapsed_s = now() - t0;
-	s->run_s = 1e9;
-	for (int k = 0; k < 5; k++) {
-		double t = now();
-
-		if (tcc_model_run(m, &in, 1, &out, 1) != TCC_OK)
-			goto fail;
-		t = now() - t;
-		s->run_s = t < s->run_s ? t : s->run_s;
-	}
-	s->checksum = 14695981039346656037ull;	/* FNV-1a of the output */
-	for (size_t i = 0; i < out.nbytes; i++)
-		s->checksum = (s->checksum ^ ((const uint8_t *)out.data)[i]) * 1099511628211ull;
-	if (shared && tcc_model_weights_stats_get(m, &ws) != TCC_OK)
-		goto fail;
-	s->private_packed = ws.private_packed_bytes;
-	s->arena = tcc_model_arena_bytes(m);
-	free(in.data);
-	return m;
-fail:
-	fprintf(stderr, "weights_bench: worker: %s\n", tcc_last_error());
-	free(in.data);
-	tcc_model_free(m);
-	return NULL;
-}
-
-static void model_free(tcc_model *m)
-{
-	tcc_model_free(m);
-}
-
-static tcc_status load_onnx_buffer(tcc_weights **w, const char *name, const char *path,
-				   const tcc_weights_options *o)
-{
-	return tcc_weights_load_onnx(w, name, path, o);
-}
-#else
-/*
- * The QEMU guest's static build (run.sh --qemu) has no model runtime:
- * Debian ships no static libdnnl, and the guest runs the raw mode only.
- */
-static const int have_model_runtime;
-
-static tcc_model *first_inference(int shared, const char *name, const char *path, double t0,
-				  struct slot *s)
-{
-	(void)shared, (void)name, (void)path, (void)t0, (void)s;
-	return NULL;
-}
-
-static void model_free(tcc_model *m)
-{
-	(void)m;
-}
-
-static tcc_status load_onnx_buffer(tcc_weights **w, const char *name, const char *path,
-				   const tcc_weights_options *o)
-{
-	(void)w, (void)name, (void)path, (void)o;
-	return TCC_ERR_UNSUPPORTED;
-}
-#endif
-
-/* Stay alive (and mapped) until the parent has read our Pss and closes @release_fd. */
-static void wait_release(int release_fd)
-{
-	char c;
-
-	while (read(release_fd, &c, 1) < 0 && errno == EINTR)
-		;
-}
-
-/* Forked worker: get the weights, touch every page / run once, report in @s, wait. */
-static void fork_worker(int shared, const char *name, const char *path, size_t size,
-			const tcc_weights_options *o, double t0, struct slot *s, int release_fd)
-{
-	const uint8_t *p;
-	tcc_weights *w = NULL;
-
-	if (onnx_mode) {
-		tcc_model *m = first_inference(shared, name, path, t0, s);
-
-		if (!m)
-			_exit(1);
-		s->ok = 1;
-		wait_release(release_fd);
-		model_free(m);
-		_exit(0);
-	}
-	if (shared) {
-		if (tcc_weights_open(&w, name, o) != TCC_OK ||
-		    tcc_weights_map(w, (const void **)&p) != TCC_OK)
-			_exit(1);
-	} else {
-		uint8_t *buf = malloc(size);
-
-		if (!buf || read_file(path, buf, size))
-			_exit(1);
-		p = buf;
-	}
-	s->checksum = touch(p, size);
-	s->elapsed_s = now() - t0;
-	if (shared)
-		tcc_weights_pmd_mapped_bytes(p, &s->pmd_bytes);
-	s->ok = 1;
-	wait_release(release_fd);
-	tcc_weights_close(w);
-	_exit(0);
-}
-
-/*
- * The exec'd worker (--worker SHARED NAME PATH T0): stdout is the result
- * pipe, stdin the release pipe.  stdout is moved aside first and fd 1
- * pointed at stderr, so that nothing the library might print can garble
- * the result line.
- */
-static int exec_worker_main(int argc, char **argv)
-{
-	double t_main = now(), t0;
-	struct slot s = { 0 };
-	tcc_model *m;
-	char *end;
-	int out;
-
-	if (argc != 6) {
-		fprintf(stderr, "weights_bench: --worker SHARED NAME PATH T0 (internal)\n");
-		return 2;
-	}
-	t0 = strtod(argv[5], &end);
-	if (*end || t0 <= 0) {
-		fprintf(stderr, "weights_bench: --worker: bad start time '%s'\n", argv[5]);
-		return 2;
-	}
-	s.main_s = t_main - t0;
-	out = dup(STDOUT_FILENO);
-	if (out < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
-		return 1;
-	m = first_inference(atoi(argv[2]), argv[3], argv[4], t0, &s);
-	if (!m)
-		return 1;
-	if (dprintf(out, "%.9f %.9f %.9f %.9f %" PRIu64 " %zu %zu\n", s.elapsed_s, s.main_s,
-		    s.loaded_s, s.run_s, s.checksum, s.private_packed, s.arena) < 0)
-		return 1;
-	close(out);	/* EOF after the line */
-	wait_release(STDIN_FILENO);
-	model_free(m);
-	return 0;
-}
-
-/*
- * Start exec'd worker @i: stdin = the release pipe's read end, stdout = a
- * result pipe whose read end is returned in *@result_fd.  Every pipe is
- * O_CLOEXEC, so a worker holds only its own two ends (dup2 clears the flag
- * on 0 and 1): one worker's pipes never keep another's EOF from coming.
- * Between fork and exec only dup2/execv/_exit (async-signal-safe).
- */
-static pid_t spawn_exec_worker(int shared, const char *name, const char *path, int release_rd,
-			       int *result_fd)
-{
-	char shared_s[16], t0_s[32];
-	char *argv[] = { "weights_bench", "--worker", shared_s, (char *)name, (char *)path, t0_s, NULL };
-	int res[2];
-	pid_t pid;
-
-	if (pipe2(res, O_CLOEXEC))
-		return -1;
-	snprintf(shared_s, sizeof(shared_s), "%d", shared);
-	snprintf(t0_s, sizeof(t0_s), "%.9f", now());
-	pid = fork();
-	if (pid == 0) {
-		if (dup2(release_rd, STDIN_FILENO) < 0 || dup2(res[1], STDOUT_FILENO) < 0)
-			_exit(127);
-		execv("/proc/self/exe", argv);
-		_exit(127);
-	}
-	close(res[1]);
-	if (pid < 0) {
-		close(res[0]);
-		return -1;
-	}
-	*result_fd = res[0];
-	return pid;
-}
-
-/* The result line of an exec'd worker into @s (blocks until it is written or the worker died). */
-static void collect_exec_worker(int fd, struct slot *s)
-{
-	char line[256];
-	FILE *f = fdopen(fd, "r");
-
-	if (!f) {
-		close(fd);
-		return;
-	}
-	if (fgets(line, sizeof(line), f) &&
-	    sscanf(line, "%lf %lf %lf %lf %" SCNu64 " %zu %zu", &s->elapsed_s, &s->main_s,
-		   &s->loaded_s, &s->run_s, &s->checksum, &s->private_packed, &s->arena) == 7)
-		s->ok = 1;
-	fclose(f);
 }
 
 struct result {
@@ -417,26 +128,26 @@ static struct result run(int shared, int procs, const char *name, const char *pa
 		exit(1);
 	for (i = 0; i < procs; i++) {
 		if (exec_mode) {
-			pids[i] = spawn_exec_worker(shared, name, path, rel[0], &res_fd[i]);
+			pids[i] = worker_spawn_exec(shared, name, path, rel[0], &res_fd[i]);
 			if (pids[i] < 0) {
 				perror("weights_bench: starting a worker");
 				exit(1);
 			}
 			continue;
 		}
-		double t0 = now();
+		double t0 = bench_now();
 
 		pids[i] = fork();
 		if (pids[i] == 0) {
 			close(rel[1]);
-			fork_worker(shared, name, path, size, o, t0, &slots[i], rel[0]);
+			worker_fork_body(onnx_mode, shared, name, path, size, o, t0, &slots[i], rel[0]);
 		}
 	}
 	close(rel[0]);
 	/* Wait until every worker has touched everything / run once (or died). */
 	if (exec_mode) {
 		for (i = 0; i < procs; i++)
-			collect_exec_worker(res_fd[i], &slots[i]);
+			worker_collect_exec(res_fd[i], &slots[i]);
 	} else {
 		for (;;) {
 			int done = 0;
@@ -547,7 +258,7 @@ int main(int argc, char **argv)
 	void *dst;
 
 	if (argc > 1 && !strcmp(argv[1], "--worker"))
-		return exec_worker_main(argc, argv);
+		return worker_exec_main(argc, argv);
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--procs") && i + 1 < argc)
 			procs = atoi(argv[++i]);
@@ -584,7 +295,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "weights_bench: --exec needs --onnx MODEL\n");
 		return 2;
 	}
-	if (onnx_mode && !have_model_runtime) {
+	if (onnx_mode && !bench_have_model_runtime) {
 		fprintf(stderr, "weights_bench: built without the model runtime (static): no --onnx\n");
 		return 2;
 	}
@@ -605,7 +316,7 @@ int main(int argc, char **argv)
 
 		snprintf(path, sizeof(path), "/tmp/tcc-weights-bench-%d.bin", (int)getpid());
 		fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0600);
-		if (fd < 0 || rnd < 0 || !buf || read_file("/dev/urandom", buf, size) ||
+		if (fd < 0 || rnd < 0 || !buf || bench_read_file("/dev/urandom", buf, size) ||
 		    write(fd, buf, size) != (ssize_t)size) {
 			fprintf(stderr, "weights_bench: cannot write %s\n", path);
 			return 1;
@@ -617,19 +328,19 @@ int main(int argc, char **argv)
 	snprintf(name, sizeof(name), "bench-%d", (int)getpid());
 
 	/* Load once. */
-	t_load = now();
+	t_load = bench_now();
 	if (onnx_mode) {
-		if (load_onnx_buffer(&w, name, path, &o) != TCC_OK) {
+		if (bench_load_onnx_buffer(&w, name, path, &o) != TCC_OK) {
 			fprintf(stderr, "weights_bench: loading: %s\n", tcc_last_error());
 			return 1;
 		}
 	} else if (tcc_weights_create(&w, name, size, &o) != TCC_OK ||
-		   tcc_weights_map_writable(w, &dst) != TCC_OK || read_file(path, dst, size) ||
+		   tcc_weights_map_writable(w, &dst) != TCC_OK || bench_read_file(path, dst, size) ||
 		   tcc_weights_seal(w) != TCC_OK) {
 		fprintf(stderr, "weights_bench: loading: %s\n", tcc_last_error());
 		return 1;
 	}
-	t_load = now() - t_load;
+	t_load = bench_now() - t_load;
 	/*
 	 * Packing parsed and compiled the model: give the freed heap back
 	 * before forking, or every worker inherits (and Pss shares) it.
@@ -654,7 +365,7 @@ int main(int argc, char **argv)
 
 		snprintf(plain_name, sizeof(plain_name), "bench-%d-keep", (int)getpid());
 		ko.keep_plain = 1;
-		if (load_onnx_buffer(&wplain, plain_name, path, &ko) != TCC_OK) {
+		if (bench_load_onnx_buffer(&wplain, plain_name, path, &ko) != TCC_OK) {
 			fprintf(stderr, "weights_bench: loading keep_plain: %s\n", tcc_last_error());
 			return 1;
 		}
@@ -664,7 +375,7 @@ int main(int argc, char **argv)
 		/* The plain layout read in place: */
 		snprintf(plain_name, sizeof(plain_name), "bench-%d-plain", (int)getpid());
 		po.plain_only = 1;
-		if (load_onnx_buffer(&wplain, plain_name, path, &po) != TCC_OK) {
+		if (bench_load_onnx_buffer(&wplain, plain_name, path, &po) != TCC_OK) {
 			fprintf(stderr, "weights_bench: loading plain: %s\n", tcc_last_error());
 			return 1;
 		}
