@@ -309,20 +309,6 @@ TEST_F(exec, descriptor_survives_the_requeue_after_an_executor_is_killed)
 	close(f);
 }
 
-static int write_model(void)
-{
-	int fd;
-	ssize_t n;
-
-	mkdir("/tmp", 01777);
-	fd = open(MODEL_PATH, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, exec_mlp_onnx, sizeof(exec_mlp_onnx));
-	close(fd);
-	return n == (ssize_t)sizeof(exec_mlp_onnx) ? 0 : -EIO;
-}
-
 static pid_t spawn_tcc_executor(void)
 {
 	pid_t pid = fork();
@@ -383,7 +369,7 @@ TEST_F(exec, tcc_executor_runs_the_model_job_a_killed_executor_held)
 	if (access(EXECUTOR_BIN, X_OK))
 		SKIP(return, EXECUTOR_BIN " is not in the guest (tests/kmod/run.sh must copy "
 		     "build/bin/tcc-executor with --dynamic: libdnnl has no static library)");
-	ASSERT_EQ(write_model(), 0);
+	ASSERT_EQ(tcc_write_model(MODEL_PATH, exec_mlp_onnx, sizeof(exec_mlp_onnx)), 0);
 	ASSERT_EQ(pipe(report), 0);
 	f = submit(self->fd, self->q, &cmd, self->h, 4, &job);
 	ASSERT_GE(f, 0);

@@ -9,28 +9,12 @@
  * put in the guest by tests/kmod/run.sh.  The model travels as bytes
  * (mlp_onnx.h, tests/exec/gen_models.py): the guest has no Python.
  */
-#include <sys/stat.h>
-
 #include "kselftest_harness.h"
 #include "tcc_test_util.h"
 #include "mlp_onnx.h"	/* exec_mlp_onnx[] */
 
 #define MODEL "/tmp/mw_mlp.onnx"
 #define RUN "/bin/tcc-run"
-
-static int write_model(void)
-{
-	int fd;
-	ssize_t n;
-
-	mkdir("/tmp", 01777);
-	fd = open(MODEL, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, exec_mlp_onnx, sizeof(exec_mlp_onnx));
-	close(fd);
-	return n == (ssize_t)sizeof(exec_mlp_onnx) ? 0 : -EIO;
-}
 
 /* Whole files @a and @b are equal (and non-empty). */
 static int same_file(const char *a, const char *b)
@@ -58,7 +42,7 @@ TEST(model_runs_in_place_from_a_module_buffer)
 
 	if (access(RUN, X_OK) || access("/bin/tccctl", X_OK))
 		SKIP(return, "no /bin/tcc-run or /bin/tccctl in the guest");
-	ASSERT_EQ(0, write_model());
+	ASSERT_EQ(0, tcc_write_model(MODEL, exec_mlp_onnx, sizeof(exec_mlp_onnx)));
 	setenv("TCC_CACHE_DIR", "/tmp/tcc-cache", 1);
 	ASSERT_EQ(0, tcc_run_tccctl("weights load mw " MODEL " --onnx --resident", out, sizeof(out)))
 		TH_LOG("%s", out);

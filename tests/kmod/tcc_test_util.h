@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <xf86drm.h>
@@ -112,16 +113,29 @@ static inline uint64_t tcc_sysfs_u64(const char *name)
 	return v;
 }
 
-static inline int tcc_write_file(const char *path, const char *s)
+/* @len bytes into @path (created with @flags | O_WRONLY): 0 or -errno. */
+static inline int tcc_write_bytes(const char *path, int flags, const void *data, size_t len)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int fd = open(path, O_WRONLY | O_CLOEXEC | flags, 0644);
 	ssize_t n;
 
 	if (fd < 0)
 		return -errno;
-	n = write(fd, s, strlen(s));
+	n = write(fd, data, len);
 	close(fd);
-	return n == (ssize_t)strlen(s) ? 0 : -EIO;
+	return n == (ssize_t)len ? 0 : -EIO;
+}
+
+static inline int tcc_write_file(const char *path, const char *s)
+{
+	return tcc_write_bytes(path, 0, s, strlen(s));
+}
+
+/* A model file for the dynamic tools in the guest (which has no Python to make one). */
+static inline int tcc_write_model(const char *path, const void *bytes, size_t len)
+{
+	mkdir("/tmp", 01777);
+	return tcc_write_bytes(path, O_CREAT | O_TRUNC, bytes, len);
 }
 
 /* Runs shell command @cmd (stderr folded in); output in @out, returns its exit status. */
