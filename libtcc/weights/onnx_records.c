@@ -278,7 +278,8 @@ tcc_status tcc_weights_load_onnx(tcc_weights **out, const char *name, const char
 			st = tcc_set_error(TCC_ERR_NO_MEMORY, "weights records");
 		} else {
 			recs = all;
-			memcpy(recs + n, p.recs, p.n * sizeof(*recs));
+			if (p.n)	/* p.recs is NULL without packed records */
+				memcpy(recs + n, p.recs, p.n * sizeof(*recs));
 			st = tcc_weights_load_records(out, name, recs, n + p.n, opts);
 		}
 		packing_free(&p);
