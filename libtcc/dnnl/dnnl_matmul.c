@@ -37,11 +37,20 @@ static tcc_status check_desc(const tcc_dnnl_matmul_desc *d, int64_t *b_batch)
 	return TCC_OK;
 }
 
+/*
+ * What the packed B bytes depend on: the logical B (K, N, b_batch, trans_b,
+ * alpha folded in), its data type and the layout oneDNN chose.  Not the
+ * rows of A (M, batch): the layout is chosen for B alone where it does not
+ * depend on them (brgemm on AVX-512: measured the same for M = 1..256), and
+ * where it does the memory descriptor differs.  So a record packed at one
+ * batch size serves every batch size of a symbolic model that gets the same
+ * layout.
+ */
 static uint64_t fingerprint(const tcc_dnnl_matmul_desc *d, float alpha, const dnnl_memory_desc_t *wei_md)
 {
 	uint64_t h = tcc_dnnl_fp_begin();
-	int64_t shape[5] = { d->batch, d->M, d->K, d->N, d->b_batch ? d->b_batch : 1 };
-	unsigned char flags[3] = { d->trans_a, d->trans_b, d->bf16 };
+	int64_t shape[3] = { d->K, d->N, d->b_batch ? d->b_batch : 1 };
+	unsigned char flags[2] = { d->trans_b, d->bf16 };
 
 	TCC_DNNL_FP_ADD(h, shape);
 	TCC_DNNL_FP_ADD(h, flags);

@@ -120,8 +120,9 @@ tcc_status tcc_dnnl_matmul_create(tcc_dnnl_op **out, const tcc_dnnl_matmul_desc 
 /*
  * The fingerprint and byte size of the prepacked weights a matmul created
  * with @desc (as if it had constant weights) would use here: a hash of the
- * oneDNN version, the CPU ISA it dispatches to, the op's shapes, transposes,
- * alpha and data type, and the weights memory descriptor oneDNN chooses.
+ * oneDNN version, the CPU ISA it dispatches to, B's shape (K, N, b_batch,
+ * not M), trans_b, alpha and data type, and the weights memory descriptor
+ * oneDNN chooses.
  * Equal fingerprints mean the same bytes in the same layout.  Post-ops and
  * bias are not part of it (they do not change the weights layout; create()
  * checks again against the op it really builds).

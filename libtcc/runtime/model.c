@@ -381,10 +381,18 @@ tcc_status tcc_model_weights_stats_get(const tcc_model *m, tcc_model_weights_sta
 	}
 	if (tcc_weights_pmd_mapped_bytes(m->wimage, &s->huge_mapped_bytes) != TCC_OK)
 		tcc_clear_error();	/* a statistic: not worth failing the call */
-	s->in_place_weights = (size_t)m->stats.borrowed_weights;
-	s->private_packed_bytes = m->stats.private_packed_bytes;
-	s->packed_weights = (size_t)m->stats.packed_weights;
-	s->packed_mismatches = (size_t)m->stats.packed_mismatches;
+	/* A symbolic model's oneDNN ops are its specialisations': the most recently used one's. */
+	const struct model_spec *best = NULL;
+
+	for (int i = 0; i < TCC_SPEC_SLOTS; i++)
+		if (m->spec[i].m && (!best || m->spec[i].used > best->used))
+			best = &m->spec[i];
+	const pass_stats *ps = best ? &best->m->stats : &m->stats;
+
+	s->in_place_weights = (size_t)ps->borrowed_weights;
+	s->private_packed_bytes = ps->private_packed_bytes;
+	s->packed_weights = (size_t)ps->packed_weights;
+	s->packed_mismatches = (size_t)ps->packed_mismatches;
 	return TCC_OK;
 }
 

@@ -137,6 +137,47 @@ static void packing_free(struct packing *p)
 }
 
 /*
+ * A model with symbolic input dims compiles its oneDNN ops per shape, when
+ * it first runs: run it once, those dims at 1 and zero inputs, so its
+ * specialisation offers its packed weights too.  Their fingerprint does not
+ * hold the batch size, so workers use them at every size that gets the same
+ * layout.  A static model has nothing to do here.
+ */
+static tcc_status specialise_once(tcc_model *m)
+{
+	tcc_tensor in[16] = { 0 }, out[16] = { 0 };
+	int ni = tcc_model_num_inputs(m), no = tcc_model_num_outputs(m), k;
+	bool symbolic = false;
+	tcc_status st = TCC_OK;
+
+	if (ni > 16 || no > 16)
+		return TCC_OK;
+	for (k = 0; k < ni && st == TCC_OK; k++) {
+		tcc_tensor_info info;
+		size_t n = 1;
+
+		st = tcc_model_input_info(m, k, &info);
+		in[k].dtype = info.dtype;
+		in[k].rank = info.rank;
+		for (int i = 0; i < info.rank; i++) {
+			symbolic |= info.dims[i] < 0;
+			n *= (size_t)(in[k].dims[i] = info.dims[i] < 0 ? 1 : info.dims[i]);
+		}
+		in[k].nbytes = n * tcc_dtype_size(info.dtype);
+		in[k].data = calloc(1, in[k].nbytes ? in[k].nbytes : 1);
+		if (!in[k].data)
+			st = tcc_set_error(TCC_ERR_NO_MEMORY, "inputs");
+	}
+	if (st == TCC_OK && symbolic)
+		st = tcc_model_run(m, in, ni, out, no);
+	for (k = 0; k < 16; k++) {
+		free(in[k].data);
+		tcc_free(out[k].data);
+	}
+	return st;
+}
+
+/*
  * Compile @onnx_path with the default options, as tcc_model_load() in a
  * worker would, collecting the prepacked MatMul/Gemm/Conv weights.  A model that
  * does not compile here is still packed, without them (workers then read the
@@ -157,7 +198,7 @@ static void collect_model_packed(const char *onnx_path, struct packing *p)
 	 */
 	tcc_dnnl_set_threads(1);
 	tcc_weights_packing_set(collect_packed, p);
-	if (tcc_model_load(&m, onnx_path, &o) != TCC_OK)
+	if (tcc_model_load(&m, onnx_path, &o) != TCC_OK || specialise_once(m) != TCC_OK)
 		tcc_clear_error();
 	tcc_weights_packing_set(NULL, NULL);
 	tcc_model_free(m);
