@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Internal: pre-packed weight records.  Next to an initializer NAME, a
- * packed image may hold "NAME@packed": the bytes oneDNN's matmul or conv
- * reads for that weight, in its blocked layout, after a 64-byte header
- * carrying the layout's fingerprint (libtcc/dnnl/dnnl_packed.c).  A model run from
- * the buffer uses those bytes in place when the fingerprint matches what
- * this process would create, so a shared buffer runs at full speed with no
- * private copy.
+ * Internal: pre-packed weight records.  For an initializer NAME, a packed
+ * image may hold "NAME@packed": the bytes oneDNN's matmul or conv reads for
+ * that weight, in its blocked layout, after a 128-byte header carrying the
+ * layout's fingerprint (libtcc/dnnl/dnnl_packed.c) and, when the image has
+ * no plain record NAME (PLAIN_OMITTED), the plain initializer's description.
+ * A model run from the buffer uses those bytes in place when the fingerprint
+ * matches what this process would create, so a shared buffer runs at full
+ * speed with no private copy.
  */
 #ifndef TCC_WEIGHTS_PACKED_H
 #define TCC_WEIGHTS_PACKED_H
