@@ -54,6 +54,10 @@ TOOL_BINS   := $(TOOLS:%=$(BUILD)/bin/%)
 
 # Link line for anything that uses the shared library from the build tree.
 TCC_LINK = -L$(BUILD)/lib -l$(LIB_NAME) -Wl,-rpath,'$$ORIGIN/../lib' $(LIBTCC_PKG_LIBS) $(LIBTCC_LDLIBS) -pthread
+# The shared library exports the public API only (include/tcc/*.h); tests,
+# benchmarks and the tools that reach into internals link the archive.
+TCC_LINK_INTERNAL = $(LIB_A) $(LIBTCC_PKG_LIBS) $(LIBTCC_LDLIBS) -pthread
+LIB_MAP := $(BUILD)/gen/lib$(LIB_NAME).map
 
 .PHONY: all lib tools kmod tests run check bootstrap install clean
 all: lib tools kmod
@@ -64,9 +68,16 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
-$(LIB_SO): $(LIBTCC_OBJS)
+# Every tcc_* function the public headers declare, and nothing else.
+$(LIB_MAP): $(wildcard include/tcc/*.h) Makefile
 	@mkdir -p $(@D)
-	$(CC) -shared -Wl,-soname,lib$(LIB_NAME).so.0 -o $@.$(LIB_VERSION) $^ $(LIBTCC_PKG_LIBS) $(LIBTCC_LDLIBS) -pthread
+	@{ echo '{ global:'; grep -ho '\btcc_[a-z0-9_]*[[:space:]]*(' include/tcc/*.h | \
+	   sed 's/[[:space:]]*($$/;/' | sort -u; echo 'local: *; };'; } > $@
+
+$(LIB_SO): $(LIBTCC_OBJS) $(LIB_MAP)
+	@mkdir -p $(@D)
+	$(CC) -shared -Wl,-soname,lib$(LIB_NAME).so.0 -Wl,--version-script=$(LIB_MAP) -o $@.$(LIB_VERSION) \
+	  $(filter %.o,$^) $(LIBTCC_PKG_LIBS) $(LIBTCC_LDLIBS) -pthread
 	ln -sf lib$(LIB_NAME).so.$(LIB_VERSION) $(BUILD)/lib/lib$(LIB_NAME).so.0
 	ln -sf lib$(LIB_NAME).so.$(LIB_VERSION) $@
 
@@ -83,11 +94,12 @@ $(LIB_PC): Makefile
 
 tools: $(TOOL_BINS)
 
-# tools/<name>.mk sets <name>_SRCS; every tool links the shared library.
+# tools/<name>.mk sets <name>_SRCS; a tool links the shared library, or the
+# archive when it sets <name>_INTERNAL := 1 (it calls functions not in include/tcc).
 define tool_rule
-$(BUILD)/bin/$(1): $$($(1)_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB_SO)
+$(BUILD)/bin/$(1): $$($(1)_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB_SO) $(LIB_A)
 	@mkdir -p $$(@D)
-	$$(CC) -o $$@ $$(filter %.o,$$^) $$(TCC_LINK)
+	$$(CC) -o $$@ $$(filter %.o,$$^) $$(if $$($(1)_INTERNAL),$$(TCC_LINK_INTERNAL),$$(TCC_LINK))
 endef
 $(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
 

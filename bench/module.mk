@@ -8,6 +8,6 @@ bench-bins: $(BENCH_BINS)
 bench: lib tools bench-bins
 	bench/run.sh
 
-$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIB_SO)
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIB_A)
 	@mkdir -p $(@D)
-	$(CC) -o $@ $< $(TCC_LINK) -ldnnl -Wl,-rpath,'$$ORIGIN/../lib'
+	$(CC) -o $@ $< $(TCC_LINK_INTERNAL) -ldnnl

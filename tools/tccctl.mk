@@ -3,3 +3,4 @@
 # defines tccctl_cmd_<name>() (declared weak in tools/tccctl/tccctl.h).
 TOOLS += tccctl
 tccctl_SRCS := $(sort $(wildcard tools/tccctl/*.c))
+tccctl_INTERNAL := 1	# tcc_node_find() and the sysfs directory (libtcc/dev/node.h)

@@ -7,9 +7,9 @@ TEST_BINS += $(CONFORMANCE_SELFTEST)
 
 TEST_BINS += $(CONFORMANCE_RUNNER)
 
-$(CONFORMANCE_RUNNER): $(CONFORMANCE_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB_SO)
+$(CONFORMANCE_RUNNER): $(CONFORMANCE_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB_A)
 	@mkdir -p $(@D)
-	$(CC) -o $@ $(filter %.o,$^) $(TCC_LINK) -Wl,-rpath,'$$ORIGIN/../../lib'
+	$(CC) -o $@ $(filter %.o,$^) $(TCC_LINK_INTERNAL)
 
 $(CONFORMANCE_SELFTEST): $(addprefix $(BUILD)/obj/tests/conformance/,selftest.o npy.o manifest.o compare.o summary.o known.o)
 	@mkdir -p $(@D)

@@ -5,9 +5,9 @@ EXEC_TEST_SRCS := $(sort $(wildcard tests/exec/test_*.c))
 EXEC_TEST_BINS := $(EXEC_TEST_SRCS:tests/exec/%.c=$(BUILD)/tests/exec/%)
 TEST_BINS += $(EXEC_TEST_BINS)
 
-$(BUILD)/tests/exec/%: $(BUILD)/obj/tests/exec/%.o $(LIB_SO)
+$(BUILD)/tests/exec/%: $(BUILD)/obj/tests/exec/%.o $(LIB_A)
 	@mkdir -p $(@D)
-	$(CC) -o $@ $< $(TCC_LINK) -lcmocka -Wl,-rpath,'$$ORIGIN/../../lib'
+	$(CC) -o $@ $< $(TCC_LINK_INTERNAL) -lcmocka
 
 # The guest has no Python: the model travels inside the static test program.
 EXEC_GUEST_MODEL_H := $(BUILD)/gen/exec/mlp_onnx.h

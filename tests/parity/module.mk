@@ -4,9 +4,9 @@
 PARITY_RERUN := $(BUILD)/tests/parity/rerun
 TEST_BINS += $(PARITY_RERUN)
 
-$(PARITY_RERUN): $(BUILD)/obj/tests/parity/rerun.o $(BUILD)/obj/tests/conformance/npy.o $(LIB_SO)
+$(PARITY_RERUN): $(BUILD)/obj/tests/parity/rerun.o $(BUILD)/obj/tests/conformance/npy.o $(LIB_A)
 	@mkdir -p $(@D)
-	$(CC) -o $@ $(filter %.o,$^) $(TCC_LINK) -Wl,-rpath,'$$ORIGIN/../../lib'
+	$(CC) -o $@ $(filter %.o,$^) $(TCC_LINK_INTERNAL)
 
 .PHONY: parity-models
 parity-models:

@@ -3,6 +3,6 @@
 STORE_TEST_BINS := $(BUILD)/tests/store/test_store_client $(BUILD)/tests/store/test_store_wire
 TEST_BINS += $(STORE_TEST_BINS)
 
-$(BUILD)/tests/store/%: $(BUILD)/obj/tests/store/%.o $(LIB_SO)
+$(BUILD)/tests/store/%: $(BUILD)/obj/tests/store/%.o $(LIB_A)
 	@mkdir -p $(@D)
-	$(CC) -o $@ $< $(TCC_LINK) -lcmocka -Wl,-rpath,'$$ORIGIN/../../lib'
+	$(CC) -o $@ $< $(TCC_LINK_INTERNAL) -lcmocka

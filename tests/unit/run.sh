@@ -9,4 +9,6 @@ for t in build/tests/unit/test_*; do
 	echo "# $t"
 	"$t" || rc=1
 done
+echo "# tests/unit/exports.sh"
+tests/unit/exports.sh || rc=1
 exit $rc
