@@ -88,7 +88,11 @@ typedef struct tcc_options {
 	 * --onnx`), or NULL.  Every initializer is then read in place from the
 	 * buffer's read-only shared mapping instead of being decoded from the
 	 * file (no private copy); an initializer missing from the buffer or
-	 * with another dtype, shape or content is an error.  See
+	 * with another dtype, shape or content is an error.  A buffer that
+	 * holds some weights only pre-packed, in layouts this process does not
+	 * build (other options, oneDNN or CPU limits), cannot serve it: the
+	 * model is then loaded privately from the file, and
+	 * tcc_model_weights_stats.private_fallback says so.  See
 	 * Documentation/weights.md.
 	 */
 	const char *weights;
@@ -96,12 +100,13 @@ typedef struct tcc_options {
 	 * With @weights: 0 (default) MatMul/Gemm/Conv read their weights in
 	 * place from the buffer's pre-packed records (`NAME@packed`, written by
 	 * tcc_weights_load_onnx()) at full speed when their layout fingerprint
-	 * matches this CPU and oneDNN.  Otherwise (plain_only buffers, other
-	 * hosts; see tcc_weights_packed_usage_get() and Documentation/weights.md)
+	 * matches this CPU and oneDNN.  Otherwise, from the plain copies
+	 * (keep_plain/plain_only buffers; see tcc_weights_packed_usage_get())
 	 * MatMul/Gemm read the plain layout in place, which oneDNN's matmul runs
 	 * about 4x slower at batch 1, and Conv prepacks the plain weights
-	 * privately.  1: prepack them all privately as a private load does
-	 * (full speed, one private copy of them per process).
+	 * privately.  1: prepack them all privately from the plain copies as a
+	 * private load does (full speed, one private copy of them per process;
+	 * a buffer without plain copies means a private load).
 	 */
 	int weights_prepack;
 } tcc_options;
