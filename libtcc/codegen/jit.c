@@ -457,7 +457,15 @@ tcc_status tcc_jit_compile(tcc_jit_module **out, const char *c_source, const cha
 		ts = build_entry(dir, hex, entry, c_source, cc, extra, n_extra, keep);
 		if (verbose && ts == TCC_OK)
 			fprintf(stderr, "tcc jit: compiled %s\n", entry);
+		size_t removed = 0;
+
+		/* Keeping the cache in its limit is housekeeping: it never fails a compile. */
+		if (ts == TCC_OK && !no_cache && tcc_jit_cache_trim(dir, tcc_jit_cache_limit(), hex, &removed))
+			tcc_clear_error();
+		if (verbose && removed)
+			fprintf(stderr, "tcc jit: cache over its limit, %zu old entries removed\n", removed);
 	} else {
+		tcc_jit_cache_touch(entry);
 		pthread_mutex_lock(&stats_lock);
 		stats.cache_hits++;
 		pthread_mutex_unlock(&stats_lock);

@@ -28,6 +28,9 @@
  * ends with a trailer holding a hash of its contents, checked before dlopen,
  * so a corrupt or truncated entry is rebuilt instead of loaded.
  * TCC_DEBUG=1 keeps the source as <entry>.c next to the .so.
+ * Size: $TCC_CACHE_MAX_MB (default 512, 0 = no limit); a hit refreshes the
+ * entry's mtime and a compile that takes the cache over the limit deletes
+ * the least recently used entries until 3/4 of it is left (cache_trim.c).
  */
 #ifndef TCC_CODEGEN_JIT_H
 #define TCC_CODEGEN_JIT_H
@@ -77,5 +80,16 @@ void tcc_jit_get_stats(tcc_jit_stats *stats);
 
 /* The cache directory that would be used for @opts (static buffer per thread). */
 const char *tcc_jit_cache_dir(const tcc_jit_options *opts);
+
+/* The size limit in bytes ($TCC_CACHE_MAX_MB; 0: none). */
+size_t tcc_jit_cache_limit(void);
+/* Mark cache entry @entry used now (its mtime). */
+void tcc_jit_cache_touch(const char *entry);
+/*
+ * Delete the least recently used entries of cache directory @dir while they
+ * add up to more than @max_bytes, down to 3/4 of it, never those of key
+ * @keep (32 hex digits, or NULL); how many files in *@removed.
+ */
+tcc_status tcc_jit_cache_trim(const char *dir, size_t max_bytes, const char *keep, size_t *removed);
 
 #endif /* TCC_CODEGEN_JIT_H */

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,6 +140,73 @@ static void compiles_then_hits_the_cache_without_running_the_compiler(void **sta
 	tcc_jit_module_free(m2);
 	/* No temporary files are left behind. */
 	assert_int_equal(count_files(cache, ".tmp.c") + count_files(cache, ".tmp.so"), 0);
+}
+
+/* "add" plus @k: a distinct cache entry per @k. */
+static const char *add_variant(char *buf, size_t len, int k)
+{
+	snprintf(buf, len,
+		 "void add(const float *a, const float *b, float *c, long n)\n"
+		 "{ for (long i = 0; i < n; i++) c[i] = a[i] + b[i] + %d.0f * 0; }\n", k);
+	return buf;
+}
+
+static bool exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+/*
+ * $TCC_CACHE_MAX_MB: a compile that takes the cache over the limit deletes
+ * the least recently used entries (a hit counts as a use) down to 3/4 of
+ * it, never the entry it just made; modules already loaded keep working.
+ */
+static void cache_stays_within_its_limit_dropping_the_least_recently_used(void **state)
+{
+	static const char *const syms[] = { "add" };
+	char src[4][256], path[4][512], limit[32];
+	tcc_jit_module *m[4], *again;
+	const struct timespec tick = { 0, 20 * 1000 * 1000 };
+	void *fn[4];
+	struct stat st;
+	off_t biggest = 0;
+
+	for (int k = 0; k < 3; k++) {
+		assert_int_equal(tcc_jit_compile(&m[k], add_variant(src[k], sizeof(src[k]), k), syms, 1, &fn[k], NULL),
+				 TCC_OK);
+		snprintf(path[k], sizeof(path[k]), "%s", tcc_jit_module_path(m[k]));
+		assert_int_equal(stat(path[k], &st), 0);
+		biggest = st.st_size > biggest ? st.st_size : biggest;
+		nanosleep(&tick, NULL);	/* distinct mtimes */
+	}
+	/* Room for 3.5 entries: three fit, a fourth goes over. */
+	snprintf(limit, sizeof(limit), "%.6f", 3.5 * (double)biggest / (1024 * 1024));
+	setenv("TCC_CACHE_MAX_MB", limit, 1);
+	/* Entry 0 used again: now the most recently used of the three. */
+	assert_int_equal(tcc_jit_compile(&again, src[0], syms, 1, NULL, NULL), TCC_OK);
+	assert_true(tcc_jit_module_from_cache(again));
+	tcc_jit_module_free(again);
+	nanosleep(&tick, NULL);
+	assert_int_equal(tcc_jit_compile(&m[3], add_variant(src[3], sizeof(src[3]), 3), syms, 1, &fn[3], NULL),
+			 TCC_OK);
+	snprintf(path[3], sizeof(path[3]), "%s", tcc_jit_module_path(m[3]));
+	unsetenv("TCC_CACHE_MAX_MB");
+	/* 4 entries > 3.5: the two least recently used (1, then 2) go, leaving 2 <= 3/4 of 3.5. */
+	assert_true(exists(path[0]));
+	assert_false(exists(path[1]));
+	assert_false(exists(path[2]));
+	assert_true(exists(path[3]));
+	for (int k = 0; k < 4; k++) {	/* loaded modules are unaffected */
+		check_add((add_fn)fn[k]);
+		tcc_jit_module_free(m[k]);
+	}
+	/* An evicted entry is compiled again when asked for. */
+	int before = compiler_runs();
+
+	assert_int_equal(tcc_jit_compile(&again, src[1], syms, 1, NULL, NULL), TCC_OK);
+	assert_false(tcc_jit_module_from_cache(again));
+	assert_int_equal(compiler_runs(), before + 1);
+	tcc_jit_module_free(again);
 }
 
 static void key_covers_source_and_flags(void **state)
@@ -486,6 +554,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(compiles_then_hits_the_cache_without_running_the_compiler, setup),
 		cmocka_unit_test_setup(key_covers_source_and_flags, setup),
+		cmocka_unit_test_setup(cache_stays_within_its_limit_dropping_the_least_recently_used, setup),
 		cmocka_unit_test_setup(corrupt_entry_is_rebuilt, setup),
 		cmocka_unit_test_setup(compile_error_reports_compiler_stderr, setup),
 		cmocka_unit_test_setup(missing_compiler_and_symbol_are_errors, setup),
