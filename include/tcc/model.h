@@ -109,6 +109,18 @@ typedef struct tcc_options {
 	 * a buffer without plain copies means a private load).
 	 */
 	int weights_prepack;
+	/*
+	 * 1: MatMul, Gemm and Conv with constant weights compute in bfloat16
+	 * where the CPU has native bf16 (AVX512-BF16 or AMX): weights prepacked
+	 * as bf16 (half their memory), activations converted at each op's
+	 * input, outputs and the other ops stay float32.  Results differ from
+	 * float32 by ~1e-2 relative.  Without native bf16 the ops stay float32
+	 * (the -v line and tcc_model_bf16_ops() say how many ran in bf16).
+	 * Weight-buffer records are float32: with this option such weights are
+	 * prepacked privately (as bf16), or the model is loaded privately when
+	 * the buffer holds them pre-packed only.
+	 */
+	int bf16;
 } tcc_options;
 
 typedef struct tcc_model tcc_model;
@@ -138,6 +150,12 @@ tcc_status tcc_model_run(tcc_model *model, const tcc_tensor *inputs, int n_input
 
 /* Planned peak size of the model's intermediate arena, in bytes. */
 size_t tcc_model_arena_bytes(const tcc_model *model);
+/*
+ * How many of its MatMul/Gemm/Conv ops compute in bfloat16 (tcc_options.bf16
+ * on a CPU with native bf16; 0 otherwise).  A symbolic model reports its
+ * most recently used specialisation, like tcc_model_arena_bytes().
+ */
+int tcc_model_bf16_ops(const tcc_model *model);
 
 void tcc_free(void *ptr);
 

@@ -370,6 +370,9 @@ static tcc_status attach(ir_graph *g, int pi, tcc_dnnl_op *op, int src_b, const 
 	s->src_b = src_b;
 	s->residual = -1;
 	s->kind = kind;
+	if (kind == EXT_CONV ? ((const tcc_dnnl_conv_desc *)desc)->bf16 :
+	    kind == EXT_MATMUL && ((const tcc_dnnl_matmul_desc *)desc)->bf16)
+		ps->bf16_ops++;
 	if (kind == EXT_CONV)
 		s->desc.conv = *(const tcc_dnnl_conv_desc *)desc;
 	else if (kind == EXT_POOL)
@@ -492,11 +495,12 @@ static tcc_status do_matmul(ir_graph *g, int pi, pass_stats *ps)
 	if (is_const(g, n->in[1]) && B->rank == 2) {
 		d.batch = d.b_batch = 1;
 		d.M = tv_numel(A) / (d.K ? d.K : 1);
+		d.bf16 = ps->bf16;	/* constant weights only: a run-time B stays float32 */
 		if (use_packed(g, n->in[1], &d, ps))
 			;	/* d.packed: read in place in the blocked layout */
 		else if (g->tensors[n->in[1]].packed_only)
 			return TCC_OK;	/* no plain copy to fall back on: see model_compile() */
-		else if (weight_read_in_place(g, n->in[1], true, ps))
+		else if (weight_read_in_place(g, n->in[1], !d.bf16, ps))
 			src_b = 1;
 		else
 			d.weights = B->data;
@@ -550,6 +554,8 @@ static tcc_status do_gemm(ir_graph *g, int pi, pass_stats *ps)
 	bool runtime_b_ok = d.alpha == 1.0f || d.alpha == 0.0f || c < 0 || beta == 0.0f ||
 			    !is_const(g, c);
 
+	d.bf16 = ps->bf16 && is_const(g, n->in[1]);	/* bf16 needs its B prepacked */
+	runtime_b_ok &= !d.bf16;
 	if (is_const(g, n->in[1]) && use_packed(g, n->in[1], &d, ps))
 		;	/* d.packed: read in place in the blocked layout */
 	else if (g->tensors[n->in[1]].packed_only)
@@ -595,6 +601,7 @@ static tcc_status do_gemm(ir_graph *g, int pi, pass_stats *ps)
 		return tcc_set_error(TCC_ERR_NO_MEMORY, "extern kernel state");
 	}
 	*s = (ext_state){ .op = op, .src_b = src_b, .residual = 2, .kind = EXT_MATMUL };
+	ps->bf16_ops += d.bf16;
 	g->nodes[pi].state = s;
 	g->nodes[pi].free_state = ext_free;
 	g->nodes[pi].kernel = ext_kernel;
@@ -630,6 +637,7 @@ static tcc_status do_conv(ir_graph *g, int pi, pass_stats *ps)
 	/* Packed only: the record or nothing (tcc_dnnl_conv_create() fails on another layout). */
 	d.weights = g->tensors[n->in[1]].packed_only ? NULL : W->data;
 	d.bias = b >= 0 ? g->tensors[b].v.data : NULL;
+	d.bf16 = ps->bf16;
 	find_conv_packed(g, n->in[1], &d, ps);
 	return create_with_epilogue(g, pi, &d, &d.post, conv_create, true, -1, ps);
 }

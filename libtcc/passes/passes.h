@@ -17,6 +17,8 @@ typedef struct pass_stats {
 	int blocked_tensors;	/* intermediates kept in oneDNN's blocked layout */
 	int dynamic_nodes;	/* nodes whose shapes are only known at run time */
 	bool prepack_borrowed;	/* in (tcc_options.weights_prepack): prepack weight-buffer weights privately */
+	bool bf16;		/* in (tcc_options.bf16, native bf16 present): MatMul/Gemm/Conv in bf16 */
+	int bf16_ops;		/* oneDNN ops created in bf16 */
 	int borrowed_weights;	/* MatMul/Gemm/Conv weights oneDNN reads in place from a weight buffer */
 	size_t private_packed_bytes; /* weight-buffer bytes oneDNN still prepacked into a private copy */
 	int packed_weights;	/* of borrowed_weights: read from a pre-packed record (NAME@packed) */

@@ -3,6 +3,7 @@
 #include "runtime/runtime.h"
 #include "common/error.h"
 #include "passes/dnnl_passes.h"
+#include "dnnl/dnnl_ops.h"
 
 #include <omp.h>
 #include <stdio.h>
@@ -101,6 +102,7 @@ static tcc_status compile_passes(tcc_model *m)
 
 	m->env.opset = g->opset;
 	m->stats.prepack_borrowed = m->opts.weights_prepack != 0;
+	m->stats.bf16 = m->opts.bf16 && tcc_dnnl_has_bf16();
 	st = pass_infer_fold(g, &m->env, true, &m->stats);
 	if (st)
 		return st;
@@ -143,11 +145,14 @@ static tcc_status compile_passes(tcc_model *m)
 	if (m->opts.verbose)
 		fprintf(stderr,
 			"tcc: %d nodes -> %d (folded %d, dead %d, bn-folded %d, %d on oneDNN with %d epilogue ops, %d blocked, fused %d into %d kernels), "
-			"%d dynamic, arena %zu bytes, opset %lld, %.1f ms\n",
+			"%d dynamic, arena %zu bytes, opset %lld, %.1f ms%s\n",
 			nodes0, live_nodes(g), m->stats.folded, m->stats.dead, m->stats.bn_folded,
 			m->stats.extern_kernels, m->stats.epilogues, m->stats.blocked_tensors, m->stats.fused_nodes,
 			m->stats.fused_kernels,
-			m->stats.dynamic_nodes, m->arena_bytes, (long long)g->opset, m->compile_ms);
+			m->stats.dynamic_nodes, m->arena_bytes, (long long)g->opset, m->compile_ms,
+			m->opts.bf16 ? (m->stats.bf16 ? ", bf16 requested" : ", bf16 requested: no native bf16 here, float32") : "");
+	if (m->opts.verbose && m->stats.bf16)
+		fprintf(stderr, "tcc: %d MatMul/Gemm/Conv ops in bfloat16\n", m->stats.bf16_ops);
 	if (m->opts.verbose &&
 	    m->stats.borrowed_weights + m->stats.private_packed_bytes + m->stats.packed_mismatches)
 		fprintf(stderr, "tcc: weight buffer: %d MatMul/Gemm/Conv weights read in place (%d from pre-packed "

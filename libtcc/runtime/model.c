@@ -347,17 +347,25 @@ tcc_status tcc_model_output_info(const tcc_model *m, int index, tcc_tensor_info 
 	return st;
 }
 
-size_t tcc_model_arena_bytes(const tcc_model *m)
+/* A symbolic model's most recently used specialisation, else @m itself. */
+static const tcc_model *current(const tcc_model *m)
 {
 	const struct model_spec *best = NULL;
 
-	if (!m)
-		return 0;
-	/* A symbolic model reports its most recently used specialisation. */
 	for (int i = 0; i < TCC_SPEC_SLOTS; i++)
 		if (m->spec[i].m && (!best || m->spec[i].used > best->used))
 			best = &m->spec[i];
-	return best ? best->m->arena_bytes : m->arena_bytes;
+	return best ? best->m : m;
+}
+
+size_t tcc_model_arena_bytes(const tcc_model *m)
+{
+	return m ? current(m)->arena_bytes : 0;
+}
+
+int tcc_model_bf16_ops(const tcc_model *m)
+{
+	return m ? current(m)->stats.bf16_ops : 0;
 }
 
 tcc_status tcc_model_weights_stats_get(const tcc_model *m, tcc_model_weights_stats *s)
@@ -382,12 +390,7 @@ tcc_status tcc_model_weights_stats_get(const tcc_model *m, tcc_model_weights_sta
 	if (tcc_weights_pmd_mapped_bytes(m->wimage, &s->huge_mapped_bytes) != TCC_OK)
 		tcc_clear_error();	/* a statistic: not worth failing the call */
 	/* A symbolic model's oneDNN ops are its specialisations': the most recently used one's. */
-	const struct model_spec *best = NULL;
-
-	for (int i = 0; i < TCC_SPEC_SLOTS; i++)
-		if (m->spec[i].m && (!best || m->spec[i].used > best->used))
-			best = &m->spec[i];
-	const pass_stats *ps = best ? &best->m->stats : &m->stats;
+	const pass_stats *ps = &current(m)->stats;
 
 	s->in_place_weights = (size_t)ps->borrowed_weights;
 	s->private_packed_bytes = ps->private_packed_bytes;

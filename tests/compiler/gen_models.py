@@ -98,3 +98,10 @@ save("gelu_tanh", [helper.make_node("Pow", ["x", "three"], ["p"]), helper.make_n
 save("huge_shape", [helper.make_node("ConstantOfShape", ["shape"], ["y"], name="cos")], [],
      [vi("y", [1 << 40, 1 << 40])],
      [numpy_helper.from_array(np.array([1 << 40, 1 << 40], np.int64), "shape")], check=False)
+
+# matmul: x[4,64] @ W[64,32] + B, the bf16 option's smallest case.
+rng = np.random.default_rng(3)
+Wm = numpy_helper.from_array((rng.standard_normal((64, 32)) / 8).astype(np.float32), "W")
+Bm = numpy_helper.from_array((rng.standard_normal(32) / 8).astype(np.float32), "B")
+save("matmul", [helper.make_node("MatMul", ["x", "W"], ["xw"]), helper.make_node("Add", ["xw", "B"], ["y"])],
+     [vi("x", [4, 64])], [vi("y", [4, 32])], [Wm, Bm])

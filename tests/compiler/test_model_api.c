@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,6 +152,48 @@ static void runs_in_place_on_caller_buffers(void **state)
 	assert_int_equal(tcc_model_run(m, &in, 1, &out, 1), TCC_ERR_INVALID_ARG);
 	assert_int_equal(tcc_model_run(m, &in, 2, &out, 1), TCC_ERR_INVALID_ARG);
 	tcc_model_free(m);
+}
+
+/*
+ * tcc_options.bf16: the MatMul computes in bfloat16 where the CPU has it
+ * (tcc_model_bf16_ops() says so) within bf16's precision of float32, and
+ * stays float32, bit for bit, where it does not.
+ */
+static void bf16_option_runs_matmul_in_bfloat16_where_the_cpu_has_it(void **state)
+{
+	float x[4 * 64], a[4 * 32], b[4 * 32], scale = 0, diff = 0;
+	tcc_tensor in = { .dtype = TCC_F32, .rank = 2, .dims = { 4, 64 }, .data = x, .nbytes = sizeof(x) };
+	tcc_tensor out = { .nbytes = sizeof(a) };
+	tcc_model *m;
+
+	for (int i = 0; i < 4 * 64; i++)
+		x[i] = (float)((i * 37) % 101) / 50.0f - 1.0f;
+	for (int k = 0; k < 2; k++) {
+		tcc_options o = { .threads = 1, .opt_level = 1, .bf16 = k };
+
+		assert_int_equal(tcc_model_load(&m, path("matmul.onnx"), &o), TCC_OK);
+		out.data = k ? b : a;
+		assert_int_equal(tcc_model_run(m, &in, 1, &out, 1), TCC_OK);
+		int ops = tcc_model_bf16_ops(m);
+
+		tcc_model_free(m);
+		if (!k) {
+			assert_int_equal(ops, 0);
+			continue;
+		}
+		for (int i = 0; i < 4 * 32; i++) {
+			scale = fmaxf(scale, fabsf(a[i]));
+			diff = fmaxf(diff, fabsf(a[i] - b[i]));
+		}
+		print_message("# bf16: %d op(s), max |bf16 - f32| / max |f32| = %.2e\n", ops, diff / scale);
+		if (ops == 0) {	/* no native bf16: float32, the same kernels */
+			assert_memory_equal(a, b, sizeof(a));
+		} else {
+			assert_int_equal(ops, 1);
+			assert_true(diff > 0);		/* it really ran in bf16 */
+			assert_true(diff / scale < 2e-2f);
+		}
+	}
 }
 
 static void external_data_is_read_relative_to_the_model(void **state)
@@ -303,6 +346,7 @@ int main(void)
 		cmocka_unit_test(load_errors_name_the_problem),
 		cmocka_unit_test(garbage_and_truncated_files_fail_cleanly),
 		cmocka_unit_test(runs_in_place_on_caller_buffers),
+		cmocka_unit_test(bf16_option_runs_matmul_in_bfloat16_where_the_cpu_has_it),
 		cmocka_unit_test(external_data_is_read_relative_to_the_model),
 		cmocka_unit_test(symbolic_batch_takes_any_size),
 		cmocka_unit_test(shape_from_an_input_is_resolved_at_run_time),

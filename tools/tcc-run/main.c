@@ -34,6 +34,7 @@ static void usage(FILE *f)
 		"  --bench N              after one warm-up run, time N runs and end with the line\n"
 		"                         'latency_ms median=<x> min=<y> iters=<N>'\n"
 		"  --threads T            worker threads (default: all online CPUs)\n"
+		"  --bf16                 MatMul/Gemm/Conv in bfloat16 where the CPU has it (~1e-2 relative)\n"
 		"  --weights NAME         read the initializers in place from the sealed weight buffer NAME\n"
 		"                         (made by `tccctl weights load NAME MODEL.onnx --onnx`)\n"
 		"  --seed S               seed for random inputs (default 0)\n"
@@ -256,6 +257,7 @@ int main(int argc, char **argv)
 		{ "seed", required_argument, NULL, 's' },
 		{ "opt-level", required_argument, NULL, 'O' },
 		{ "weights", required_argument, NULL, 'W' },
+		{ "bf16", no_argument, NULL, 'B' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -285,6 +287,7 @@ int main(int argc, char **argv)
 		case 's': seed = (uint64_t)parse_long(optarg, "--seed", 0); break;
 		case 'O': opts.opt_level = (int)parse_long(optarg, "--opt-level", 0); break;
 		case 'W': opts.weights = optarg; break;
+		case 'B': opts.bf16 = 1; break;
 		case 'v': opts.verbose = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
