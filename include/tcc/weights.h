@@ -76,6 +76,13 @@ typedef struct tcc_weights_options {
 	 * options) then reads the plain copy instead of loading privately.
 	 */
 	int keep_plain;
+	/*
+	 * tcc_weights_load_onnx(): 1 packs for workers running with
+	 * tcc_options.bf16 (on a CPU with native bf16): records in bf16, half
+	 * the size of float32 ones.  Workers must then set bf16 too (others
+	 * read the plain copies, or load privately without them).
+	 */
+	int bf16;
 } tcc_weights_options;
 
 typedef struct tcc_weights_info {

@@ -183,9 +183,9 @@ static tcc_status specialise_once(tcc_model *m)
  * does not compile here is still packed, without them (workers then read the
  * plain initializers).
  */
-static void collect_model_packed(const char *onnx_path, struct packing *p)
+static void collect_model_packed(const char *onnx_path, struct packing *p, bool bf16)
 {
-	tcc_options o = { .opt_level = 1, .threads = 1 };
+	tcc_options o = { .opt_level = 1, .threads = 1, .bf16 = bf16 };
 	int threads = tcc_dnnl_get_threads();
 	tcc_model *m = NULL;
 
@@ -311,7 +311,7 @@ tcc_status tcc_weights_load_onnx(tcc_weights **out, const char *name, const char
 		tcc_weights_record *all;
 
 		if (!opts || !opts->plain_only)
-			collect_model_packed(onnx_path, &p);
+			collect_model_packed(onnx_path, &p, opts && opts->bf16);
 		if (!opts || !opts->keep_plain)
 			omit_plain_copies(g, recs, &n, &p);
 		all = realloc(recs, (n + p.n ? n + p.n : 1) * sizeof(*all));

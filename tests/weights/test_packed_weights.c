@@ -284,6 +284,54 @@ static void a_buffer_of_another_model_version_is_still_refused(void **state)
 	tcc_weights_close(w);
 }
 
+/*
+ * tcc_weights_options.bf16: records for workers that run in bf16, half the
+ * size; such a worker reads them in place and computes what a private bf16
+ * load computes.  Skipped on a CPU without native bf16.
+ */
+static void a_bf16_buffer_serves_bf16_workers_at_half_the_size(void **state)
+{
+	const char *name = buffer_name("bf16");
+	static float x[4 * 2048], a[MLP_OUT], b[MLP_OUT];
+	tcc_tensor in = { .dtype = TCC_F32, .rank = 2, .dims = { 4, 2048 }, .data = x, .nbytes = sizeof(x) };
+	tcc_tensor out = { .nbytes = sizeof(a) };
+	tcc_weights_options wo = { .bf16 = 1 };
+	tcc_model_weights_stats s;
+	tcc_weights_info info;
+	tcc_weights *w = NULL;
+	tcc_model *m;
+
+	NEED_MODELS();
+	for (size_t i = 0; i < 4 * 2048; i++)
+		x[i] = (float)((i * 7919) % 2000) / 1000.0f - 1.0f;
+	for (int k = 0; k < 2; k++) {
+		tcc_options o = { .threads = 1, .opt_level = 1, .bf16 = 1, .weights = k ? name : NULL };
+
+		if (k) {
+			assert_int_equal(tcc_weights_load_onnx(&w, name, mlp(), &wo), TCC_OK);
+			assert_int_equal(tcc_weights_info_get(w, &info), TCC_OK);
+		}
+		out.data = k ? b : a;
+		assert_int_equal(tcc_model_load(&m, mlp(), &o), TCC_OK);
+		if (tcc_model_bf16_ops(m) == 0) {	/* no native bf16: nothing to test */
+			tcc_model_free(m);
+			tcc_weights_close(w);
+			skip();
+		}
+		assert_int_equal(tcc_model_run(m, &in, 1, &out, 1), TCC_OK);
+		assert_int_equal(tcc_model_weights_stats_get(m, &s), TCC_OK);
+		tcc_model_free(m);
+	}
+	printf("# bf16 buffer for %.1f MiB of float32 weights: %.1f MiB\n", MLP_WEIGHT_BYTES / (double)MIB,
+	       info.size / (double)MIB);
+	assert_true(info.size < MLP_WEIGHT_BYTES * 0.55);
+	assert_int_equal(s.private_fallback, 0);
+	assert_int_equal(s.packed_weights, 3);
+	assert_int_equal(s.private_packed_bytes, 0);
+	assert_memory_equal(a, b, sizeof(a));	/* the same bf16 bytes through the same primitives */
+	tcc_weights_close(w);
+}
+
 /* The default buffer is one copy of the weights: packed MatMul weights, plain biases, no plain W. */
 static void the_buffer_holds_one_copy_of_the_weights(void **state)
 {
@@ -396,6 +444,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(a_foreign_fingerprint_without_plain_copies_loads_privately),
 		cmocka_unit_test(options_that_need_plain_values_load_privately),
 		cmocka_unit_test(the_buffer_holds_one_copy_of_the_weights),
+		cmocka_unit_test(a_bf16_buffer_serves_bf16_workers_at_half_the_size),
 		cmocka_unit_test(a_buffer_of_another_model_version_is_still_refused),
 		cmocka_unit_test(packed_records_make_no_private_copy),
 		cmocka_unit_test(workers_forked_after_packing_run_on_all_cpus),

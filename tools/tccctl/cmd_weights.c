@@ -21,14 +21,15 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: tccctl weights list [--json]\n"
-		"       tccctl weights load NAME FILE [--onnx [--keep-plain|--plain-only]] [--resident] [--mode OCTAL]\n"
+		"       tccctl weights load NAME FILE [--onnx [--keep-plain|--plain-only] [--bf16]] [--resident] [--mode OCTAL]\n"
 		"       tccctl weights unload NAME\n"
 		"options: --backend module|embedded (default: tcc.ko when loaded)\n"
 		"\n"
 		"load copies FILE into a sealed buffer NAME (--onnx: the model's\n"
 		"initializers, packed with an index; MatMul/Gemm/Conv weights in the\n"
 		"layout oneDNN runs them in on this host, instead of the file's:\n"
-		"--keep-plain keeps the file's layout too, --plain-only only that).\n"
+		"--keep-plain keeps the file's layout too, --plain-only only that;\n"
+		"--bf16 packs for workers that run with tcc_options.bf16 / tcc-run --bf16).\n"
 		"With --resident it stays until unload (tcc.ko: needs CAP_SYS_ADMIN);\n"
 		"without, tccctl holds it until interrupted.  unload drops the name\n"
 		"and the pin: mappings keep the memory until they go.\n");
@@ -240,6 +241,8 @@ int tccctl_cmd_weights(int argc, char **argv)
 			o.keep_plain = 1;
 		} else if (!strcmp(argv[i], "--plain-only")) {
 			o.plain_only = 1;
+		} else if (!strcmp(argv[i], "--bf16")) {
+			o.bf16 = 1;
 		} else if (!strcmp(argv[i], "--mode") && i + 1 < argc) {
 			char *end;
 			unsigned long m = strtoul(argv[++i], &end, 8);
