@@ -366,8 +366,17 @@ static void symbolic_model_specialises_from_the_buffer(void **state)
 		assert_int_equal(run_small(model("dyn"), NULL, batch, a, NULL), TCC_OK);
 		assert_int_equal(run_small(model("dyn"), name, batch, b, &s), TCC_OK);
 		assert_int_equal(s.borrowed_tensors, 2);
-		/* W's record, packed at batch 1, read in place at both batch sizes. */
-		assert_int_equal(s.packed_weights, 1);
+		/*
+		 * W's record was packed at batch 1: read in place there.  At batch
+		 * 5 too where oneDNN picks the same layout for B whatever the rows
+		 * (AVX-512 brgemm, measured); a CPU where it would not refuses the
+		 * record (counted) and reads the plain copy.
+		 */
+		if (batch == 1)
+			assert_int_equal(s.packed_weights, 1);
+		else
+			assert_int_equal(s.packed_weights + s.packed_mismatches, 1);
+		printf("# dyn batch %lld: record %s\n", (long long)batch, s.packed_weights ? "used in place" : "refused");
 		assert_int_equal(s.private_packed_bytes, 0);
 		assert_memory_equal(a, b, (size_t)batch * 32 * sizeof(float));
 	}
