@@ -55,7 +55,6 @@ static void hugepages_counts(long *total, long *free_, long *rsvd)
 	fclose(f);
 }
 
-/* Tests change the guest's hugetlb pool and shmem THP mode: put them back, even on failure. */
 /* HugePages_Total - HugePages_Free from /proc/meminfo, or -1. */
 static long hugepages_in_use(void)
 {
@@ -66,12 +65,14 @@ static long hugepages_in_use(void)
 }
 
 /*
- * Resize the pool to exactly @n free, unreserved pages.  The kernel keeps
- * the pool above the pages still reserved, and an earlier test's keeper
- * may hold a reservation for a moment after its pages were freed: write
- * again until the pool really is that small (bounded: 5 s).
+ * Make the pool hold at most @n pages (surplus pages are off: the default
+ * vm.nr_overcommit_hugepages = 0, checked by the caller).  The kernel keeps
+ * the pool above the pages still in use or reserved, and an earlier test's
+ * keeper may hold some for a moment after its last close: write again
+ * until it really is that small (bounded: 5 s).  It may end smaller: with
+ * memory fragmented the kernel may not find even @n free 2 MiB blocks.
  */
-static int hugepages_pool_exactly(long n)
+static int hugepages_pool_at_most(long n)
 {
 	char v[32];
 	long total, free_, rsvd;
@@ -81,7 +82,7 @@ static int hugepages_pool_exactly(long n)
 		if (tcc_write_file(NR_HUGEPAGES, v))
 			return -1;
 		hugepages_counts(&total, &free_, &rsvd);
-		if (total == n && free_ == n && rsvd == 0)
+		if (total >= 0 && total <= n)
 			return 0;
 		usleep(10000);
 	}
@@ -103,6 +104,15 @@ static int wait_hugepages_idle(void)
 	return -1;
 }
 
+static long read_long(const char *path)
+{
+	char buf[32];
+
+	read_knob(path, buf, sizeof(buf));
+	return buf[0] ? strtol(buf, NULL, 10) : -1;
+}
+
+/* Tests change the guest's hugetlb pool and shmem THP mode: put them back, even on failure. */
 FIXTURE(knobs) {
 	char hugepages[32], shmem_thp[32];
 };
@@ -168,7 +178,15 @@ TEST_F(knobs, embedded_hugetlb_pool_exhausted_is_no_memory)
 	void *rw;
 
 	ASSERT_EQ(0, wait_hugepages_idle()) TH_LOG("huge pages still in use after 5 s");
-	ASSERT_EQ(0, hugepages_pool_exactly(1)) TH_LOG("the hugetlb pool did not shrink to 1 free page");
+	ASSERT_EQ(0, read_long("/proc/sys/vm/nr_overcommit_hugepages")) TH_LOG("surplus huge pages are on");
+	/* At most one page: a 4 MiB buffer (two) cannot be had, whatever else is freed meanwhile. */
+	if (hugepages_pool_at_most(1)) {
+		long total, free_, rsvd;
+
+		hugepages_counts(&total, &free_, &rsvd);
+		ASSERT_TRUE(0) TH_LOG("the hugetlb pool did not shrink to 1 page in 5 s: total %ld, free %ld, reserved %ld",
+				      total, free_, rsvd);
+	}
 	setenv("TCC_WEIGHTS_BACKING", "hugetlb", 1);
 	ASSERT_EQ(TCC_OK, tcc_weights_create(&w, "emb-exhaust", 4 * MIB, &o));
 	EXPECT_EQ(TCC_ERR_NO_MEMORY, tcc_weights_map_writable(w, &rw));
