@@ -375,20 +375,18 @@ static const onnx_raw_ref *raw_ref_of(const borrow_src *b, const char *name)
 }
 
 /*
- * 17 windows of 64 bytes spread over the tensor, ends included: a buffer
- * of another version of the model differs nearly everywhere, and reading
- * only these keeps the file's weight pages untouched.
+ * The sample windows of tcc_weights_sample_window() (17 x 64 bytes spread
+ * over the tensor, ends included): a buffer of another version of the model
+ * differs nearly everywhere, and reading only these keeps the file's weight
+ * pages untouched.  A plain-omitted weight is checked by their digest.
  */
 static bool samples_equal(const uint8_t *a, const uint8_t *b, size_t n)
 {
-	const size_t win = 64, points = 17;
+	for (size_t k = 0; k < TCC_WEIGHTS_SAMPLE_WINDOWS; k++) {
+		size_t off, len;
 
-	if (n <= win * points)
-		return !memcmp(a, b, n);
-	for (size_t k = 0; k < points; k++) {
-		size_t off = (n - win) / (points - 1) * k;
-
-		if (memcmp(a + off, b + off, win))
+		tcc_weights_sample_window(n, k, &off, &len);
+		if (memcmp(a + off, b + off, len))
 			return false;
 	}
 	return true;

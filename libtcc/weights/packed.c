@@ -66,16 +66,28 @@ static tcc_weights *holder_of(const void *p)
 	return NULL;
 }
 
+void tcc_weights_sample_window(size_t n, size_t k, size_t *off, size_t *len)
+{
+	const size_t win = 64, points = TCC_WEIGHTS_SAMPLE_WINDOWS;
+
+	if (n <= win * points) {	/* consecutive windows: all of it */
+		*off = k * win < n ? k * win : n;
+		*len = n - *off < win ? n - *off : win;
+	} else {
+		*off = (n - win) / (points - 1) * k;
+		*len = win;
+	}
+}
+
 uint64_t tcc_weights_content_digest(const void *p, size_t n)
 {
-	const size_t win = 64, points = 17;
 	const unsigned char *b = p;
 	uint64_t h = 0xcbf29ce484222325ull;
 
-	for (size_t k = 0; k < points; k++) {
-		size_t off = n <= win * points ? k * win : (n - win) / (points - 1) * k;
-		size_t len = n <= win * points ? (off < n ? (n - off < win ? n - off : win) : 0) : win;
+	for (size_t k = 0; k < TCC_WEIGHTS_SAMPLE_WINDOWS; k++) {
+		size_t off, len;
 
+		tcc_weights_sample_window(n, k, &off, &len);
 		for (size_t i = 0; i < len; i++) {
 			h ^= b[off + i];
 			h *= 0x100000001b3ull;

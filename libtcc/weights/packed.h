@@ -48,10 +48,16 @@ _Static_assert(sizeof(struct tcc_weights_packed_header) == 128, "packed header i
 _Static_assert(TCC_MAX_RANK == 8, "plain_dims holds TCC_MAX_RANK dims");
 
 /*
- * A digest of @n bytes of values: FNV-1a over 17 windows of 64 bytes spread
- * over them, ends included (all of them when fewer).  What the loader
- * compares against the model file without reading all of its weights.
+ * The sample of @n bytes of values a buffer is checked against the model
+ * file by, without reading all of the file's weights: window @k (0 to
+ * TCC_WEIGHTS_SAMPLE_WINDOWS - 1) is [*off, *off + *len); 17 windows of 64
+ * bytes spread over the values, ends included, or all of them, in order,
+ * when there are fewer.  *len may be 0.
  */
+#define TCC_WEIGHTS_SAMPLE_WINDOWS 17
+void tcc_weights_sample_window(size_t n, size_t k, size_t *off, size_t *len);
+
+/* FNV-1a over that sample: what the loader compares when the plain copy was left out. */
 uint64_t tcc_weights_content_digest(const void *p, size_t n);
 
 /*
