@@ -116,6 +116,14 @@ int ir_weight_reader(const ir_graph *g, int t)
 	return uses == 1 && slot == 1 ? node : -1;
 }
 
+bool ir_inputs_static(const ir_graph *g)
+{
+	for (int k = 0; k < g->n_inputs; k++)
+		if (!g->tensors[g->inputs[k]].shape_known)
+			return false;
+	return true;
+}
+
 static int tensor_append(ir_graph *g, const char *name)
 {
 	if (!grow((void **)&g->tensors, &g->cap_tensors, g->n_tensors + 1, sizeof(ir_tensor)))

@@ -116,6 +116,8 @@ int ir_tensor_get(ir_graph *g, const char *name);
 int ir_tensor_find(const ir_graph *g, const char *name);
 /* The live node reading @t as its only use, as input 1 (a weight), or -1. */
 int ir_weight_reader(const ir_graph *g, int t);
+/* Are the shapes of all graph inputs known (no symbolic dims)? */
+bool ir_inputs_static(const ir_graph *g);
 /* A new, uniquely named tensor (name derived from @hint). */
 int ir_tensor_new(ir_graph *g, const char *hint);
 /* Make tensor @t a constant owning @data (malloc'd, taken over). */

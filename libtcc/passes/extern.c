@@ -708,6 +708,14 @@ bool pass_extern_weights_in_place(const ir_graph *g, int node)
 	return s && tcc_dnnl_op_weights_in_place(s->op);
 }
 
+int pass_packed_weight_reader(const ir_graph *g, int t)
+{
+	int r = ir_weight_reader(g, t);
+	const char *op = r >= 0 ? g->nodes[r].op_type : "";
+
+	return !strcmp(op, "MatMul") || !strcmp(op, "Gemm") || !strcmp(op, "Conv") ? r : -1;
+}
+
 /*
  * May tensor t stay in a blocked layout?  Only if it is internal and every
  * reader is a oneDNN conv/pool reading it as its source or its residual.

@@ -50,6 +50,11 @@ tcc_status pass_fold_batchnorm(ir_graph *g, pass_stats *ps);
 tcc_status pass_extern_kernels(ir_graph *g, pass_stats *ps);
 /* Does oneDNN op @node read its weights in place from a pre-packed record? */
 bool pass_extern_weights_in_place(const ir_graph *g, int node);
+/*
+ * The node that could read constant @t from a pre-packed record: its only
+ * reader, taking it as input 1 (the weight), a MatMul, Gemm or Conv; or -1.
+ */
+int pass_packed_weight_reader(const ir_graph *g, int t);
 /* ReduceMean/Sub/Pow/ReduceMean/Add/Sqrt/Div[/Mul/Add] over the last axis -> LayerNormalization. */
 tcc_status pass_fuse_layernorm(ir_graph *g, pass_stats *ps);
 /*

@@ -41,20 +41,14 @@ static tcc_status compile_passes(tcc_model *m);
  */
 static bool packed_only_weights_ok(const ir_graph *g, bool compiled)
 {
-	bool symbolic = false;
+	bool is_static = ir_inputs_static(g);
 
-	for (int k = 0; k < g->n_inputs; k++)
-		symbolic |= !g->tensors[g->inputs[k]].shape_known;
 	for (int t = 0; t < g->n_tensors; t++) {
 		if (!g->tensors[t].packed_only)
 			continue;
-		int r = ir_weight_reader(g, t);
+		int r = pass_packed_weight_reader(g, t);
 
-		if (symbolic || r < 0)
-			return false;
-		if (compiled ? !pass_extern_weights_in_place(g, r) :
-		    strcmp(g->nodes[r].op_type, "MatMul") && strcmp(g->nodes[r].op_type, "Gemm") &&
-		    strcmp(g->nodes[r].op_type, "Conv"))
+		if (!is_static || r < 0 || (compiled && !pass_extern_weights_in_place(g, r)))
 			return false;
 	}
 	return true;

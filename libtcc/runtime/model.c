@@ -15,14 +15,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static bool has_symbolic_inputs(const ir_graph *g)
-{
-	for (int k = 0; k < g->n_inputs; k++)
-		if (!g->tensors[g->inputs[k]].shape_known)
-			return true;
-	return false;
-}
-
 tcc_status model_from_graph(tcc_model **out, ir_graph *g, const tcc_options *opts, const void *src,
 			    size_t len, const char *base_dir)
 {
@@ -63,7 +55,7 @@ tcc_status model_from_graph_ex(tcc_model **out, ir_graph *g, const tcc_options *
 		tcc_model_free(m);
 		return st;
 	}
-	if (src && m->opts.opt_level >= 1 && has_symbolic_inputs(g) && g->n_inputs <= TCC_SPEC_MAX_INPUTS) {
+	if (src && m->opts.opt_level >= 1 && !ir_inputs_static(g) && g->n_inputs <= TCC_SPEC_MAX_INPUTS) {
 		m->spec_src = malloc(len);
 		m->spec_dir = base_dir ? strdup(base_dir) : NULL;
 		if (!m->spec_src || (base_dir && !m->spec_dir)) {
@@ -141,7 +133,7 @@ static tcc_status model_with_weights(tcc_model **out, ir_graph *g, const tcc_opt
 	onnx_raw_ref *refs = NULL;
 	size_t n_refs;
 
-	if (src && has_symbolic_inputs(g) &&
+	if (src && !ir_inputs_static(g) &&
 	    onnx_strip_initializer_data(src, len, &stripped, &len, &refs, &n_refs) == TCC_OK)
 		src = stripped;
 	tcc_clear_error();
@@ -255,7 +247,7 @@ tcc_status tcc_model_load(tcc_model **out, const char *path, const tcc_options *
 	/* Unmap before compiling (peak memory): only symbolic models need the bytes again. */
 	size_t copy_len = (size_t)sb.st_size;
 
-	if (st == TCC_OK && has_symbolic_inputs(g)) {
+	if (st == TCC_OK && !ir_inputs_static(g)) {
 		onnx_raw_ref *refs = NULL;
 		size_t n_refs;
 

@@ -12,6 +12,7 @@
 #include "common/error.h"
 #include "dnnl/dnnl_ops.h"
 #include "ir/ir.h"
+#include "passes/passes.h"
 #include "onnx/onnx.h"
 
 #include <tcc/model.h>
@@ -220,19 +221,11 @@ static void collect_model_packed(const char *onnx_path, struct packing *p, bool 
  */
 static bool plain_can_be_omitted(const ir_graph *g, int t, char consumer[12])
 {
-	int node;
+	int node = ir_inputs_static(g) ? pass_packed_weight_reader(g, t) : -1;
 
-	for (int k = 0; k < g->n_inputs; k++)
-		if (!g->tensors[g->inputs[k]].shape_known)
-			return false;
-	node = ir_weight_reader(g, t);
 	if (node < 0 || g->tensors[t].v.dtype != TCC_F32)
 		return false;
-	const char *op = g->nodes[node].op_type;
-
-	if (strcmp(op, "MatMul") && strcmp(op, "Gemm") && strcmp(op, "Conv"))
-		return false;
-	snprintf(consumer, 12, "%s", op);
+	snprintf(consumer, 12, "%s", g->nodes[node].op_type);
 	return true;
 }
 
