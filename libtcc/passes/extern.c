@@ -89,6 +89,24 @@ static bool weight_read_in_place(const ir_graph *g, int t, bool possible, pass_s
 }
 
 /*
+ * The "NAME@packed" record of weight-buffer weight @t, unless the caller
+ * asked for private prepacking (weights_prepack): false when there is none.
+ */
+static bool buffer_record(const ir_graph *g, int t, const pass_stats *ps, const void **data, size_t *bytes,
+			  uint64_t *fp)
+{
+	const ir_tensor *w = &g->tensors[t];
+
+	if (!pass_const_is_borrowed(g, t) || ps->prepack_borrowed || !w->name)
+		return false;
+	if (tcc_weights_packed_find(w->v.data, w->name, data, bytes, fp) != TCC_OK) {
+		tcc_clear_error();
+		return false;
+	}
+	return true;
+}
+
+/*
  * A weight-buffer weight whose buffer also holds its "NAME@packed" record
  * (tcc_weights_load_onnx) made for exactly the op @d describes on this CPU
  * and oneDNN (same fingerprint): oneDNN reads those blocked bytes in place,
@@ -97,27 +115,22 @@ static bool weight_read_in_place(const ir_graph *g, int t, bool possible, pass_s
  */
 static bool use_packed(const ir_graph *g, int t, tcc_dnnl_matmul_desc *d, pass_stats *ps)
 {
-	const ir_tensor *w = &g->tensors[t];
-	const void *data;
+	const void *borrowed = g->tensors[t].v.data, *data;
 	size_t bytes, want_bytes;
 	uint64_t fp, want;
 
-	if (!pass_const_is_borrowed(g, t) || ps->prepack_borrowed || !w->name)
+	if (!buffer_record(g, t, ps, &data, &bytes, &fp))
 		return false;
-	if (tcc_weights_packed_find(w->v.data, w->name, &data, &bytes, &fp) != TCC_OK) {
-		tcc_clear_error();
-		return false;
-	}
 	if (tcc_dnnl_matmul_fingerprint(d, &want, &want_bytes) != TCC_OK || want != fp || want_bytes != bytes) {
 		tcc_clear_error();
-		tcc_weights_packed_note(w->v.data, false);
+		tcc_weights_packed_note(borrowed, false);
 		ps->packed_mismatches++;
 		return false;
 	}
 	d->packed = data;
 	d->packed_bytes = bytes;
 	d->packed_fingerprint = fp;
-	tcc_weights_packed_note(w->v.data, true);
+	tcc_weights_packed_note(borrowed, true);
 	ps->borrowed_weights++;
 	ps->packed_weights++;
 	return true;
@@ -132,15 +145,8 @@ static bool use_packed(const ir_graph *g, int t, tcc_dnnl_matmul_desc *d, pass_s
  */
 static void find_conv_packed(const ir_graph *g, int t, tcc_dnnl_conv_desc *d, pass_stats *ps)
 {
-	const ir_tensor *w = &g->tensors[t];
-
-	if (!pass_const_is_borrowed(g, t) || ps->prepack_borrowed || !w->name)
-		return;
-	if (tcc_weights_packed_find(w->v.data, w->name, &d->packed, &d->packed_bytes,
-				    &d->packed_fingerprint) != TCC_OK) {
-		tcc_clear_error();
+	if (!buffer_record(g, t, ps, &d->packed, &d->packed_bytes, &d->packed_fingerprint))
 		d->packed = NULL;
-	}
 }
 
 /* A kept Conv op, in its final layouts: record used in place, refused, or none (private copy). */
