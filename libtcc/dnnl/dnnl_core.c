@@ -66,6 +66,14 @@ void tcc_dnnl_plain_md(dnnl_memory_desc_t *md, int ndims, const dnnl_dim_t *dims
 	dnnl_memory_desc_init_by_strides(md, ndims, dims, dnnl_f32, strides);
 }
 
+void tcc_dnnl_user_md(dnnl_memory_desc_t *md, const dnnl_dim_t *dims, bool nhwc)
+{
+	if (nhwc)
+		dnnl_memory_desc_init_by_tag(md, 4, dims, dnnl_f32, dnnl_nhwc);
+	else
+		tcc_dnnl_plain_md(md, 4, dims);
+}
+
 tcc_status tcc_dnnl_op_alloc(tcc_dnnl_op **out, const char *what)
 {
 	dnnl_engine_t engine = NULL;
@@ -96,6 +104,8 @@ static dnnl_alg_kind_t eltwise_alg(tcc_dnnl_post_kind k)
 	case TCC_DNNL_POST_TANH: return dnnl_eltwise_tanh;
 	case TCC_DNNL_POST_CLIP: return dnnl_eltwise_clip;
 	case TCC_DNNL_POST_LINEAR: return dnnl_eltwise_linear;
+	case TCC_DNNL_POST_HARDSWISH: return dnnl_eltwise_hardswish;
+	case TCC_DNNL_POST_SWISH: return dnnl_eltwise_swish;
 	default: return dnnl_alg_kind_undef;
 	}
 }
