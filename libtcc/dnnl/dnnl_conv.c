@@ -200,6 +200,16 @@ static tcc_status choose_layouts(const tcc_dnnl_conv_desc *d, const conv_geom *g
 			dnnl_primitive_attr_destroy(attr);
 			return tcc_dnnl_fail(st, d->transposed ? "conv-transpose" : "conv");
 		}
+	} else if (d->src_nhwc || d->dst_nhwc) {
+		/* A neighbour is NHWC: run in NHWC unless oneDNN has nothing for it. */
+		pd = candidate(d, g, dnnl_nhwc, dnnl_nhwc, src_dt, attr, engine);
+		if (!pd)
+			pd = candidate(d, g, dnnl_format_tag_any, dnnl_format_tag_any, src_dt, attr, engine);
+		if (!pd) {
+			dnnl_primitive_attr_destroy(attr);
+			return tcc_set_error(TCC_ERR_UNSUPPORTED, "oneDNN: %s: no implementation for this shape",
+					     d->transposed ? "conv-transpose" : "conv");
+		}
 	} else {
 		const char *force = getenv("TCC_DNNL_CONV_LAYOUT");
 		/* A first layer: few input channels, not grouped (a depthwise
@@ -293,10 +303,11 @@ tcc_status tcc_dnnl_conv_create(tcc_dnnl_op **out, const tcc_dnnl_conv_desc *d)
 		if (ts != TCC_OK)
 			goto out;
 	}
-	tcc_dnnl_plain_md(&plain_src, 4, g.src);
-	tcc_dnnl_plain_md(&plain_dst, 4, g.dst);
+	tcc_dnnl_user_md(&plain_src, g.src, d->src_nhwc);
+	tcc_dnnl_user_md(&plain_dst, g.dst, d->dst_nhwc);
 	ts = tcc_dnnl_op_finish(op, pd, d->src_from ? &d->src_from->user_dst_md : &plain_src,
-				d->keep_blocked_output ? NULL : &plain_dst, add_index, false, d->bias != NULL);
+				d->keep_blocked_output && !d->dst_nhwc ? NULL : &plain_dst, add_index, false,
+				d->bias != NULL);
 out:
 	if (pd)
 		dnnl_primitive_desc_destroy(pd);

@@ -63,6 +63,12 @@ tcc_status pass_fuse_layernorm(ir_graph *g, pass_stats *ps);
  * working compiler the graph is left as it was.
  */
 tcc_status pass_fuse_pointwise(ir_graph *g, const tcc_options *opts, pass_stats *ps);
+/*
+ * Would pass_fuse_pointwise() compile @n into a generated loop?  Such loops
+ * read and write tensors marked nhwc (layout propagation relies on it:
+ * every node it lets touch an NHWC tensor is generated, even alone).
+ */
+bool pass_pointwise_fusable(const ir_graph *g, const ir_node *n);
 /* Marks view ops as aliases and assigns arena offsets to static intermediates. */
 tcc_status pass_plan_memory(ir_graph *g, pass_stats *ps);
 
