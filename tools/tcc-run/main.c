@@ -16,6 +16,7 @@
 #include <tcc/weights.h>
 
 #include "npy.h"
+#include "../omp-env/omp_env.h"
 
 #define MAX_IO 256
 
@@ -262,6 +263,8 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
+
+	tcc_tool_bound_omp_spinning(argv);
 	named inputs[MAX_IO], dims[MAX_IO];
 	int n_given = 0, n_dims = 0, c;
 	const char *outdir = NULL;
