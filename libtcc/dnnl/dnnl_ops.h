@@ -226,6 +226,26 @@ typedef struct tcc_dnnl_pool_desc {
 tcc_status tcc_dnnl_pool_create(tcc_dnnl_op **out, const tcc_dnnl_pool_desc *desc);
 
 /*
+ * Concat of @n 4-D f32 tensors [N, C_i, H, W] (any one axis differing) along
+ * @axis (in NCHW terms); each input and the output dense NCHW, or NHWC
+ * where its flag says so.
+ */
+typedef struct tcc_dnnl_concat_desc {
+	int n;
+	int axis;
+	const int64_t (*dims)[4];
+	const bool *src_nhwc;
+	bool dst_nhwc;
+} tcc_dnnl_concat_desc;
+
+typedef struct tcc_dnnl_concat tcc_dnnl_concat;
+
+tcc_status tcc_dnnl_concat_create(tcc_dnnl_concat **out, const tcc_dnnl_concat_desc *desc);
+tcc_status tcc_dnnl_concat_run(tcc_dnnl_concat *c, const void *const *src, void *dst);
+const char *tcc_dnnl_concat_impl(const tcc_dnnl_concat *c);
+void tcc_dnnl_concat_free(tcc_dnnl_concat *c);
+
+/*
  * Softmax (or LogSoftmax with @log) over the last axis of a plain
  * [rows, len] tensor: ONNX Softmax with axis = rank - 1 after flattening the
  * leading dims into @rows.  run(op, x, NULL, y, NULL).

@@ -803,6 +803,26 @@ static bool dnnl_reads(const ir_graph *g, int node, int j)
 	return s && s->kind != EXT_MATMUL && (j == 0 || j == s->residual);
 }
 
+/* A Concat of 4-D f32 activations: oneDNN's concat reads and writes NHWC. */
+static bool concat_capable(const ir_graph *g, const ir_node *n)
+{
+	if (n->dead || n->kernel || !n->shapes_static || strcmp(n->op_type, "Concat") || n->n_out != 1 ||
+	    n->n_in < 1 || n->n_in > 64 || !is_f32(g, n->out[0]) || g->tensors[n->out[0]].v.rank != 4)
+		return false;
+	for (int j = 0; j < n->n_in; j++)
+		if (!is_f32(g, n->in[j]) || g->tensors[n->in[j]].v.rank != 4 || !tv_numel(&g->tensors[n->in[j]].v))
+			return false;
+	int64_t axis = ir_attr_int(n, "axis", 1);
+
+	return axis >= -4 && axis < 4;
+}
+
+/* Does a generated loop or oneDNN's concat run @n, reading and writing NHWC? */
+static bool nhwc_capable(const ir_graph *g, const ir_node *n)
+{
+	return pass_pointwise_fusable(g, n) || concat_capable(g, n);
+}
+
 static enum layout layout_allowed(const ir_graph *g, int t, bool loops)
 {
 	int p = g->tensors[t].producer;
@@ -812,7 +832,7 @@ static enum layout layout_allowed(const ir_graph *g, int t, bool loops)
 		return LAYOUT_PLAIN;
 	if (ext_of(g, p) && ext_of(g, p)->kind != EXT_MATMUL)
 		;
-	else if (loops && pass_pointwise_fusable(g, &g->nodes[p]))
+	else if (loops && nhwc_capable(g, &g->nodes[p]))
 		pointwise = true;
 	else
 		return LAYOUT_PLAIN;
@@ -825,7 +845,7 @@ static enum layout layout_allowed(const ir_graph *g, int t, bool loops)
 			readers = true;
 			if (dnnl_reads(g, i, j))
 				continue;
-			if (!loops || !pass_pointwise_fusable(g, n))
+			if (!loops || !nhwc_capable(g, n))
 				return LAYOUT_PLAIN;
 			pointwise = true;
 		}
@@ -898,6 +918,42 @@ static tcc_status recreate(const ir_graph *g, int i, const enum layout *lay, tcc
 	return tcc_dnnl_pool_create(op, &d);
 }
 
+static void concat_free(void *p)
+{
+	tcc_dnnl_concat_free(p);
+}
+
+static tcc_status concat_kernel(const ir_node *n, void *state, tv *const *in, int n_in, tv *out, int n_out)
+{
+	const void *src[64];
+
+	for (int j = 0; j < n_in; j++)
+		src[j] = in[j]->data;
+	return tcc_dnnl_concat_run(state, src, out[0].data);
+}
+
+/* oneDNN's concat for Concat node @i when it reads or writes NHWC; NULL when it does not. */
+static tcc_status make_concat(const ir_graph *g, int i, const enum layout *lay, tcc_dnnl_concat **c)
+{
+	const ir_node *n = &g->nodes[i];
+	int64_t dims[64][4];
+	bool src_nhwc[64], any = lay[n->out[0]] == LAYOUT_NHWC;
+	int64_t axis = ir_attr_int(n, "axis", 1);
+
+	*c = NULL;
+	for (int j = 0; j < n->n_in; j++) {
+		memcpy(dims[j], g->tensors[n->in[j]].v.dims, sizeof(dims[j]));
+		src_nhwc[j] = lay[n->in[j]] == LAYOUT_NHWC;
+		any |= src_nhwc[j];
+	}
+	if (!any)
+		return TCC_OK;
+	tcc_dnnl_concat_desc d = { .n = n->n_in, .axis = (int)(axis < 0 ? axis + 4 : axis), .dims = dims,
+				   .src_nhwc = src_nhwc, .dst_nhwc = lay[n->out[0]] == LAYOUT_NHWC };
+
+	return tcc_dnnl_concat_create(c, &d);
+}
+
 /*
  * Layout propagation: choose each activation's layout (above), then
  * re-create the oneDNN convs/pools for them.  All or nothing: if any op
@@ -907,12 +963,14 @@ static tcc_status recreate(const ir_graph *g, int i, const enum layout *lay, tcc
 static tcc_status propagate_layouts(ir_graph *g, pass_stats *ps)
 {
 	tcc_dnnl_op **fresh = calloc((size_t)g->n_nodes + 1, sizeof(*fresh));
+	tcc_dnnl_concat **concats = calloc((size_t)g->n_nodes + 1, sizeof(*concats));
 	enum layout *lay = calloc((size_t)g->n_tensors + 1, sizeof(*lay));
 	bool loops = tcc_jit_compiler_available() && !getenv("TCC_NO_NHWC");
 	bool ok = true;
 
-	if (!fresh || !lay) {
+	if (!fresh || !concats || !lay) {
 		free(fresh);
+		free(concats);
 		free(lay);
 		return tcc_set_error(TCC_ERR_NO_MEMORY, "layout propagation");
 	}
@@ -940,6 +998,24 @@ static tcc_status propagate_layouts(ir_graph *g, pass_stats *ps)
 		    (out == LAYOUT_ANY && res_p >= 0 && lay[n->in[s->residual]] == LAYOUT_ANY &&
 		     (!fresh[res_p] || !tcc_dnnl_op_dst_layout_equal(fresh[res_p], fresh[i]))))
 			ok = false;
+	}
+	for (int i = 0; i < g->n_nodes && ok; i++)
+		if (concat_capable(g, &g->nodes[i]) && make_concat(g, i, lay, &concats[i]) != TCC_OK)
+			ok = false;
+	for (int i = 0; i < g->n_nodes; i++) {
+		ir_node *n = &g->nodes[i];
+
+		if (!concats[i])
+			continue;
+		if (!ok) {
+			tcc_dnnl_concat_free(concats[i]);
+			continue;
+		}
+		n->kernel = concat_kernel;
+		n->state = concats[i];
+		n->free_state = concat_free;
+		snprintf(n->kernel_desc, sizeof(n->kernel_desc), "oneDNN concat %s", tcc_dnnl_concat_impl(concats[i]));
+		ps->extern_kernels++;
 	}
 	for (int i = 0; i < g->n_nodes; i++) {
 		if (!fresh[i])
@@ -970,6 +1046,7 @@ static tcc_status propagate_layouts(ir_graph *g, pass_stats *ps)
 	}
 	tcc_clear_error();
 	free(fresh);
+	free(concats);
 	free(lay);
 	return TCC_OK;
 }

@@ -148,7 +148,72 @@ def check(name, fn):
         results.append((False, name, str(e).replace("\n", "\n# ")))
 
 
+class Fire(nn.Module):
+    """SqueezeNet's fire module: squeeze, two expands, Concat of their ReLUs."""
+
+    def __init__(self, cin, sq, ex):
+        super().__init__()
+        self.sq, self.e1, self.e3 = nn.Conv2d(cin, sq, 1), nn.Conv2d(sq, ex, 1), nn.Conv2d(sq, ex, 3, padding=1)
+
+    def forward(self, x):
+        s = torch.relu(self.sq(x))
+        return torch.cat([torch.relu(self.e1(s)), torch.relu(self.e3(s))], 1)
+
+
+class DenseLayer(nn.Module):
+    """DenseNet: BN-ReLU-conv on the Concat of every earlier feature map."""
+
+    def __init__(self, cin, growth):
+        super().__init__()
+        self.norm, self.conv = nn.BatchNorm2d(cin), nn.Conv2d(cin, growth, 3, padding=1, bias=False)
+
+    def forward(self, feats):
+        return self.conv(torch.relu(self.norm(torch.cat(feats, 1))))
+
+
+class ConcatNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 16, 3, 2, 1)
+        self.fire = Fire(16, 8, 16)
+        self.dense = nn.ModuleList(DenseLayer(32 + 8 * i, 8) for i in range(3))
+        self.head = nn.Conv2d(56, 4, 1)
+
+    def forward(self, x):
+        feats = [self.fire(torch.relu(self.stem(x)))]
+        for layer in self.dense:
+            feats.append(layer(feats))
+        return self.head(torch.cat(feats, 1))
+
+
+def concat_checks():
+    x = np.random.default_rng(6).standard_normal((1, 3, 32, 32)).astype(np.float32)
+    path, want = export("concat_net", randomise_bn(ConcatNet()), x)
+
+    def same_answers():
+        for level, env in ((1, None), (0, None), (1, {"TCC_NO_NHWC": "1"})):
+            close(run(path, x, level, env)[0], want, f"O{level} {env or ''}")
+
+    def concats_and_bns():
+        kernels = run(path, x)[1]
+        if "BatchNormalization" in kernels:
+            raise AssertionError(f"BatchNormalization still runs: {kernels['BatchNormalization']}")
+        cats = kernels.get("Concat", [])
+        if len(cats) != 5 or not all(k.startswith("oneDNN concat") for k in cats):
+            raise AssertionError(f"Concat nodes: {cats}")
+
+    def no_reorders_between_ops():
+        n = reorders_per_run(path, x)
+        if n > 2:	# the input, and the output back to NCHW
+            raise AssertionError(f"{n} reorders per run")
+
+    check("fire + dense blocks: outputs match PyTorch at -O1, -O0 and without NHWC", same_answers)
+    check("fire + dense blocks: Concats run on oneDNN, BNs after them become generated loops", concats_and_bns)
+    check("fire + dense blocks: activations stay NHWC through the Concats", no_reorders_between_ops)
+
+
 block_checks("mobilenetv3_block", nn.Hardswish, nn.Hardsigmoid, ["HardSwish", "HardSigmoid"])
+concat_checks()
 block_checks("efficientnet_block", nn.SiLU, nn.Sigmoid, ["Sigmoid"])
 
 print(f"1..{len(results)}")
