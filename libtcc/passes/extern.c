@@ -671,6 +671,29 @@ static tcc_status do_gemm(ir_graph *g, int pi, pass_stats *ps)
 	return TCC_OK;
 }
 
+/*
+ * Does oneDNN have a real bf16 kernel for this conv?  Where it has only its
+ * reference or im2col+GEMM path (some depthwise and grouped shapes on some
+ * ISAs) bf16 runs many times slower than float32: that conv stays float32.
+ */
+static bool bf16_conv_is_fast(const tcc_dnnl_conv_desc *d)
+{
+	tcc_dnnl_conv_desc probe = *d;
+	tcc_dnnl_op *op = NULL;
+	bool fast;
+
+	probe.packed = NULL;
+	if (!probe.weights || tcc_dnnl_conv_create(&op, &probe) != TCC_OK) {
+		tcc_clear_error();
+		return false;
+	}
+	const char *impl = tcc_dnnl_op_impl(op);
+
+	fast = strncmp(impl, "ref", 3) != 0 && !strstr(impl, "gemm:");
+	tcc_dnnl_op_free(op);
+	return fast;
+}
+
 static tcc_status do_conv(ir_graph *g, int pi, pass_stats *ps)
 {
 	const ir_node *n = &g->nodes[pi];
@@ -697,7 +720,7 @@ static tcc_status do_conv(ir_graph *g, int pi, pass_stats *ps)
 	/* Packed only: the record or nothing (tcc_dnnl_conv_create() fails on another layout). */
 	d.weights = g->tensors[n->in[1]].packed_only ? NULL : W->data;
 	d.bias = b >= 0 ? g->tensors[b].v.data : NULL;
-	d.bf16 = ps->bf16;
+	d.bf16 = ps->bf16 && bf16_conv_is_fast(&d);
 	find_conv_packed(g, n->in[1], &d, ps);
 	return create_with_epilogue(g, pi, &d, &d.post, conv_create, true, -1, ps);
 }
