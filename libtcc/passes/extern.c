@@ -876,6 +876,65 @@ static enum layout layout_allowed(const ir_graph *g, int t, bool loops)
 	return !readers ? LAYOUT_PLAIN : pointwise ? LAYOUT_NHWC : LAYOUT_ANY;
 }
 
+/* Is t written or read by a oneDNN conv/pool? */
+static bool touches_dnnl(const ir_graph *g, int t)
+{
+	const ext_state *s = ext_of(g, g->tensors[t].producer);
+
+	if (s && s->kind != EXT_MATMUL)
+		return true;
+	for (int i = 0; i < g->n_nodes; i++)
+		for (int j = 0; !g->nodes[i].dead && j < g->nodes[i].n_in; j++)
+			if (g->nodes[i].in[j] == t && dnnl_reads(g, i, j))
+				return true;
+	return false;
+}
+
+/*
+ * NHWC pays only around convs: keep it on a tensor connected, through
+ * loops and Concats over NHWC tensors, to one a conv or pool writes or
+ * reads.  A region of loops alone (a transformer's [N, H, W, C] blocks)
+ * stays plain instead of transposing between its own loops.
+ */
+static void anchor_nhwc(const ir_graph *g, enum layout *lay)
+{
+	bool *anchored = calloc((size_t)g->n_tensors + 1, sizeof(bool)), changed = true;
+
+	if (!anchored) {	/* no memory to decide: plain is always right */
+		for (int t = 0; t < g->n_tensors; t++)
+			if (lay[t] == LAYOUT_NHWC)
+				lay[t] = LAYOUT_PLAIN;
+		return;
+	}
+	for (int t = 0; t < g->n_tensors; t++)
+		anchored[t] = lay[t] == LAYOUT_NHWC && touches_dnnl(g, t);
+	while (changed) {
+		changed = false;
+		for (int i = 0; i < g->n_nodes; i++) {
+			const ir_node *n = &g->nodes[i];
+			bool any = false;
+
+			if (n->dead || !nhwc_capable(g, n))
+				continue;
+			for (int j = 0; j < n->n_in; j++)
+				any |= n->in[j] >= 0 && anchored[n->in[j]];
+			any |= anchored[n->out[0]];
+			if (!any)
+				continue;
+			for (int j = 0; j <= n->n_in; j++) {
+				int t = j < n->n_in ? n->in[j] : n->out[0];
+
+				if (t >= 0 && lay[t] == LAYOUT_NHWC && !anchored[t])
+					changed = anchored[t] = true;
+			}
+		}
+	}
+	for (int t = 0; t < g->n_tensors; t++)
+		if (lay[t] == LAYOUT_NHWC && !anchored[t])
+			lay[t] = LAYOUT_PLAIN;
+	free(anchored);
+}
+
 /*
  * A conv adding a residual in its sum post-op reads the residual in its
  * dst's layout: make each such pair agree (NHWC when either is not plain,
@@ -999,6 +1058,7 @@ static tcc_status propagate_layouts(ir_graph *g, pass_stats *ps)
 	}
 	for (int t = 0; t < g->n_tensors; t++)
 		lay[t] = layout_allowed(g, t, loops);
+	anchor_nhwc(g, lay);
 	for (int k = 0; k < g->n_nodes && agree_residuals(g, lay); k++)
 		;
 	for (int i = 0; i < g->n_nodes && ok; i++) {
