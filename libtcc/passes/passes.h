@@ -40,6 +40,8 @@ tcc_status pass_infer_fold(ir_graph *g, const op_env *env, bool fold, pass_stats
 bool pass_const_is_borrowed(const ir_graph *g, int t);
 /* Removes nodes none of whose outputs are used. */
 void pass_dce(ir_graph *g, pass_stats *ps);
+/* A constant-zero Pad -> nothing, or the pads of the Conv/AveragePool reading it. */
+tcc_status pass_fold_pad(ir_graph *g, pass_stats *ps);
 /* Conv followed by inference BatchNormalization with constant params -> one Conv. */
 tcc_status pass_fold_batchnorm(ir_graph *g, pass_stats *ps);
 

@@ -103,7 +103,7 @@ static tcc_status compile_passes(tcc_model *m)
 	pass_dce(g, &m->stats);
 	if (m->opts.opt_level >= 1) {
 		st = pass_fold_batchnorm(g, &m->stats);
-		if (st)
+		if (st || (st = pass_fold_pad(g, &m->stats)))
 			return st;
 		pass_dce(g, &m->stats);
 		st = pass_fold_transpose_b(g, &m->stats);

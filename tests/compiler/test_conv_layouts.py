@@ -212,7 +212,39 @@ def concat_checks():
     check("fire + dense blocks: activations stay NHWC through the Concats", no_reorders_between_ops)
 
 
+class Pads(nn.Module):
+    """Zero pads before a conv and a pool (folded), a pad of ones and a crop (kept)."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1, self.c2 = nn.Conv2d(3, 8, 3), nn.Conv2d(8, 8, 3, padding=1)
+
+    def forward(self, x):
+        y = self.c1(nn.functional.pad(x, (1, 2, 0, 1)))
+        y = nn.functional.avg_pool2d(nn.functional.pad(y, (1, 1, 1, 1)), 2)
+        y = self.c2(nn.functional.pad(y, (1, 1, 1, 1), value=1.0))
+        return nn.functional.pad(y, (-1, 0, 0, -1))
+
+
+def pad_checks():
+    x = np.random.default_rng(8).standard_normal((1, 3, 17, 16)).astype(np.float32)
+    path, want = export("pads", Pads().eval(), x)
+
+    def same_answers():
+        for level in (1, 0):
+            close(run(path, x, level)[0], want, f"O{level}")
+
+    def zero_pads_folded():
+        pads = run(path, x)[1].get("Pad", [])
+        if len(pads) != 2:	# the pad of ones and the crop
+            raise AssertionError(f"Pad nodes left: {pads}")
+
+    check("zero Pads before a Conv and an AveragePool: outputs match PyTorch", same_answers)
+    check("zero Pads fold into the Conv's and the pool's pads; others stay", zero_pads_folded)
+
+
 block_checks("mobilenetv3_block", nn.Hardswish, nn.Hardsigmoid, ["HardSwish", "HardSigmoid"])
+pad_checks()
 concat_checks()
 block_checks("efficientnet_block", nn.SiLU, nn.Sigmoid, ["Sigmoid"])
 
