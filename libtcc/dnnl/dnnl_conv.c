@@ -4,6 +4,7 @@
  * layout propagation: an op may keep its dst in oneDNN's blocked layout
  * (keep_blocked_output) and the next op reads it directly (src_from).
  */
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -249,7 +250,41 @@ static tcc_status choose_layouts(const tcc_dnnl_conv_desc *d, const conv_geom *g
 	return TCC_OK;
 }
 
+static tcc_status conv_create(tcc_dnnl_op **out, const tcc_dnnl_conv_desc *d);
+
+/*
+ * Below this many flops (a few microseconds of one core: squeeze-and-
+ * excitation's 1x1 convs on [N, C, 1, 1]) a conv runs on the calling thread
+ * alone: oneDNN sizes its work split when the primitive is created, so it
+ * is created that way too.
+ */
+#define SERIAL_CONV_FLOPS (1 << 21)
+
 tcc_status tcc_dnnl_conv_create(tcc_dnnl_op **out, const tcc_dnnl_conv_desc *d)
+{
+	conv_geom g;
+	tcc_status ts;
+
+	if (!out || !d)
+		return tcc_set_error(TCC_ERR_INVALID_ARG, "dnnl conv: NULL argument");
+	if ((ts = geometry(d, &g)) != TCC_OK)
+		return ts;
+	double flops = 2.0 * (double)g.dst[0] * (double)g.dst[1] * (double)g.dst[2] * (double)g.dst[3] *
+		       (double)(d->C / one_if_zero(d->groups)) * (double)d->KH * (double)d->KW;
+	bool serial = flops < SERIAL_CONV_FLOPS && omp_get_max_threads() > 1;
+	int team = omp_get_max_threads();
+
+	if (serial)
+		omp_set_num_threads(1);
+	ts = conv_create(out, d);
+	if (serial)
+		omp_set_num_threads(team);
+	if (ts == TCC_OK)
+		(*out)->serial = serial;
+	return ts;
+}
+
+static tcc_status conv_create(tcc_dnnl_op **out, const tcc_dnnl_conv_desc *d)
 {
 	dnnl_engine_t engine = NULL;
 	dnnl_memory_desc_t src, dst, plain_src, plain_dst, wei_user, bias_user;

@@ -412,7 +412,14 @@ tcc_status tcc_dnnl_op_run(tcc_dnnl_op *op, const void *src, const void *src_b,
 		for (int i = 0; i < op->n_const_args; i++)
 			args[n++] = op->const_args[i];
 	}
+	/* A tiny op on one thread: waking the team would cost more than the work. */
+	int team = op->serial ? omp_get_max_threads() : 0;
+
+	if (op->serial)
+		omp_set_num_threads(1);
 	st = dnnl_primitive_execute(op->prim, op->stream, n, args);
+	if (op->serial)
+		omp_set_num_threads(team);
 	if (st != dnnl_success)
 		return tcc_dnnl_fail(st, op->what);
 	if (op->out_edge.prim) {

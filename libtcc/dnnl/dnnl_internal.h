@@ -52,6 +52,7 @@ struct tcc_dnnl_op {
 	size_t packed_bytes;
 	uint64_t packed_fingerprint;
 	bool weights_in_place;		/* packed is the caller's bytes, not wei_buf */
+	bool serial;			/* tiny: created and run on the calling thread alone */
 	char impl[64];
 };
 
