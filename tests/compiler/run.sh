@@ -16,6 +16,7 @@ for t in build/tests/compiler/test_*; do
 	TCC_TEST_MODELS=$models "$t" || rc=1
 done
 bash tests/compiler/test_cli.sh build/bin/tcc-run "$models" || rc=1
+bash tests/compiler/test_omp_env.sh build/bin/tcc-run "$models/add.onnx" || rc=1
 /usr/bin/python3 tests/compiler/test_numeric.py build/bin/tcc-run || rc=1
 /usr/bin/python3 tests/compiler/test_dnnl_norm_fold.py build/bin/tcc-run || rc=1
 /usr/bin/python3 tests/compiler/test_conv_layouts.py build/bin/tcc-run || rc=1
