@@ -151,7 +151,7 @@ static dnnl_primitive_desc_t candidate(const tcc_dnnl_conv_desc *d, const conv_g
 	dnnl_primitive_desc_t pd = NULL;
 
 	dnnl_memory_desc_init_by_tag(&src, 4, g->src, src_dt, src_tag);
-	dnnl_memory_desc_init_by_tag(&dst, 4, g->dst, dnnl_f32, dst_tag);
+	dnnl_memory_desc_init_by_tag(&dst, 4, g->dst, d->dst_bf16 ? dnnl_bf16 : dnnl_f32, dst_tag);
 	if (make_pd(&pd, d, g, &src, &dst, attr, engine) != dnnl_success)
 		return NULL;
 	return pd;
@@ -195,7 +195,7 @@ static tcc_status choose_layouts(const tcc_dnnl_conv_desc *d, const conv_geom *g
 			dnnl_primitive_attr_destroy(attr);
 			return tcc_set_error(TCC_ERR_INVALID_ARG, "dnnl conv: src_from's dst shape differs from N,C,H,W");
 		}
-		dnnl_memory_desc_init_by_tag(&any, 4, g->dst, dnnl_f32, dnnl_format_tag_any);
+		dnnl_memory_desc_init_by_tag(&any, 4, g->dst, d->dst_bf16 ? dnnl_bf16 : dnnl_f32, dnnl_format_tag_any);
 		dnnl_status_t st = make_pd(&pd, d, g, src, &any, attr, engine);
 		if (st != dnnl_success) {
 			dnnl_primitive_attr_destroy(attr);
@@ -299,6 +299,8 @@ static tcc_status conv_create(tcc_dnnl_op **out, const tcc_dnnl_conv_desc *d)
 		return tcc_set_error(TCC_ERR_INVALID_ARG, "dnnl conv: NULL argument");
 	if ((ts = geometry(d, &g)) != TCC_OK || (ts = tcc_dnnl_engine(&engine)) != TCC_OK)
 		return ts;
+	if (d->dst_bf16 && (!d->bf16 || !d->keep_blocked_output || d->dst_nhwc))
+		return tcc_set_error(TCC_ERR_INVALID_ARG, "dnnl conv: a bf16 dst is for bf16 convs keeping a blocked dst");
 	if (d->bf16 && !tcc_dnnl_has_bf16())
 		return tcc_set_error(TCC_ERR_UNSUPPORTED, "dnnl conv: no native bf16 on this CPU (oneDNN ISA %s)",
 				     tcc_dnnl_isa());

@@ -168,6 +168,8 @@ void tcc_dnnl_op_take_weights(tcc_dnnl_op *to, tcc_dnnl_op *from);
  *   NCHW, for neighbours that are not oneDNN ops (generated pointwise loops
  *   read and write NHWC too); with src_from NULL.
  * @bf16: as for matmul (src converted to bf16 at the op's input edge, dst f32).
+ * @dst_bf16: the blocked dst in bf16 too, for readers that are bf16 convs
+ *   (src_from = this op: no conversion between them, half the bytes).
  * @packed: weights already in a layout (tcc_dnnl_op_packed_weights() of a
  *   conv created from the same weights, e.g. in a shared weight buffer),
  *   used in place, never written, when @packed_fingerprint is what this
@@ -191,6 +193,7 @@ typedef struct tcc_dnnl_conv_desc {
 	bool keep_blocked_output;
 	bool src_nhwc, dst_nhwc;
 	bool bf16;
+	bool dst_bf16;			/* with bf16 and keep_blocked_output: dst in bf16 for bf16 readers */
 	const void *packed;
 	size_t packed_bytes;
 	uint64_t packed_fingerprint;

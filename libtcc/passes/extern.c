@@ -961,6 +961,25 @@ static bool agree_residuals(const ir_graph *g, enum layout *lay)
 	return changed;
 }
 
+/* Is every reader of t a bf16 conv taking it as its src?  Then t may be stored in bf16. */
+static bool read_by_bf16_convs_only(const ir_graph *g, int t)
+{
+	int readers = 0;
+
+	for (int i = 0; i < g->n_nodes; i++) {
+		const ext_state *s = ext_of(g, i);
+
+		for (int j = 0; !g->nodes[i].dead && j < g->nodes[i].n_in; j++) {
+			if (g->nodes[i].in[j] != t)
+				continue;
+			if (!s || s->kind != EXT_CONV || j != 0 || !s->desc.conv.bf16)
+				return false;
+			readers++;
+		}
+	}
+	return readers > 0 && readers == g->tensors[t].n_uses;
+}
+
 /* Re-creates conv/pool @i for the layouts of its src and dst; NULL op when nothing changes. */
 static tcc_status recreate(const ir_graph *g, int i, const enum layout *lay, tcc_dnnl_op **fresh,
 			   tcc_dnnl_op **op)
@@ -983,6 +1002,8 @@ static tcc_status recreate(const ir_graph *g, int i, const enum layout *lay, tcc
 		d.src_nhwc = in == LAYOUT_NHWC;
 		d.keep_blocked_output = out != LAYOUT_PLAIN;
 		d.dst_nhwc = out == LAYOUT_NHWC;
+		/* Between bf16 convs, activations stay bf16: no conversion at the reader's input. */
+		d.dst_bf16 = d.bf16 && out == LAYOUT_ANY && s->residual < 0 && read_by_bf16_convs_only(g, n->out[0]);
 		/* The weights prepacked for the first op, when the layout is the same. */
 		if (!d.packed && tcc_dnnl_op_packed_weights(s->op, &d.packed, &d.packed_bytes,
 							    &d.packed_fingerprint) != TCC_OK) {

@@ -113,6 +113,9 @@ def reorders_per_run(path, x):
     return (three - one) / 2
 
 
+native_bf16 = any(f in open("/proc/cpuinfo").read().split() for f in ("avx512_bf16", "amx_bf16"))
+
+
 def block_checks(name, act, gate, absorbed):
     x = np.random.default_rng(5).standard_normal((1, 3, 32, 32)).astype(np.float32)
     path, want = export(name, randomise_bn(Net(act, gate)), x)
@@ -135,7 +138,24 @@ def block_checks(name, act, gate, absorbed):
         if n > 1:	# the input, NCHW into the first conv
             raise AssertionError(f"{n} reorders per run")
 
+    def bf16_between_convs():
+        np.save(f"{tmp}/x.npy", x)
+        r = subprocess.run([TCC_RUN, path, "--input", f"x={tmp}/x.npy", "--output-dir", f"{tmp}/out", "--bf16"],
+                           capture_output=True, text=True, env=dict(os.environ, ONEDNN_VERBOSE="1"))
+        if r.returncode:
+            raise RuntimeError(r.stderr)
+        got = np.load(f"{tmp}/out/y.npy")
+        err = np.abs(got - want).max() / np.abs(want).max()
+        convs = [l for l in r.stdout.splitlines() if l.startswith("onednn_verbose,exec,cpu,convolution")]
+        if err > 2e-2 or not any("dst_bf16" in l for l in convs):
+            raise AssertionError(f"bf16: error {err:.2e}; convs writing bf16: "
+                                 f"{sum('dst_bf16' in l for l in convs)} of {len(convs)}")
+
     check(f"{name}: outputs match PyTorch at -O1, -O0 and without NHWC", same_answers)
+    if native_bf16:
+        check(f"{name}: --bf16 keeps activations bf16 from a conv into the conv after it", bf16_between_convs)
+    else:
+        results.append((True, f"{name}: bf16 between convs # SKIP no AVX512-BF16 or AMX on this CPU", ""))
     check(f"{name}: {', '.join(absorbed)} absorbed into oneDNN ops, the SE Mul is generated", activations_absorbed)
     check(f"{name}: activations stay NHWC between ops (at most the input is reordered)", no_reorders_between_ops)
 
