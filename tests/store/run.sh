@@ -36,7 +36,7 @@ fi
 
 # Our server, logging to a file the checks below read.
 log=$work/server.log
-"$bin" --port 0 --host 127.0.0.1 --port-file "$work/port" 2>"$log" &
+"$bin" --port 0 --host 127.0.0.1 --port-file "$work/port" --protocol 1.13 2>"$log" &
 server=$!
 pids+=("$server")
 for _ in $(seq 200); do [[ -s $work/port ]] && break; sleep 0.05; done
