@@ -99,6 +99,7 @@ static void on_conn_closed(uv_handle_t *h)
 
 	store_buf_free(&c->in);
 	store_buf_free(&c->out);
+	srv->held -= c->accounted;
 	free(c);
 	srv->open_handles--;
 	maybe_free_server(srv);
@@ -111,8 +112,6 @@ static void on_conn_closed(uv_handle_t *h)
  */
 static void conn_account(struct store_conn *c)
 {
-	if (c->closing)
-		return;
 	size_t now = c->in.cap + c->out.cap + c->wq_bytes;
 	c->srv->held = c->srv->held - c->accounted + now;
 	c->accounted = now;
@@ -124,10 +123,15 @@ static void conn_close(struct store_conn *c, int level, const char *why)
 
 	if (c->closing)
 		return;
-	/* Its buffers are freed while libuv closes it, within this loop round. */
-	srv->held -= c->accounted;
-	c->accounted = 0;
 	c->closing = true;
+	/*
+	 * Its own buffers go now; the writes libuv holds are cancelled and freed
+	 * when the loop closes the handle, and count against the ceiling until
+	 * then (many clients closed in one loop round must not overshoot it).
+	 */
+	store_buf_free(&c->in);
+	store_buf_free(&c->out);
+	conn_account(c);
 	if (why)
 		store_log(srv, level, "client %" PRIu64 " %s: closing: %s", c->id, store_conn_peer(c, level), why);
 	/* A waiter that goes away leaves nothing behind. */
@@ -367,6 +371,25 @@ static size_t handle_requests(struct store_conn *c, const uint8_t *p, size_t len
 	return pos;
 }
 
+/*
+ * Grow the partial-request buffer for @n more bytes: doubling, but never
+ * past the size the request is known to need, and never ahead of what has
+ * arrived by more than that doubling (a header that announces 16 MiB does
+ * not get 16 MiB until the bytes come).
+ */
+static void in_reserve(struct store_conn *c, size_t n)
+{
+	size_t want = c->in.len + n, target = 2 * c->in.cap;
+
+	if (want <= c->in.cap)
+		return;
+	if (target < want)
+		target = want;
+	if (c->need >= want && target > c->need)
+		target = c->need;
+	store_buf_reserve_exact(&c->in, target - c->in.len);
+}
+
 static void keep_rest(struct store_conn *c, const uint8_t *p, size_t len)
 {
 	if (len > c->srv->lim.max_conn_buffer) {
@@ -378,9 +401,7 @@ static void keep_rest(struct store_conn *c, const uint8_t *p, size_t len)
 		conn_close(c, 0, why);
 		return;
 	}
-	/* Room for the whole request when its size is known, not a doubling past it. */
-	if (c->need > len && c->need <= c->srv->lim.max_conn_buffer + sizeof(c->srv->rbuf))
-		store_buf_reserve_exact(&c->in, c->need);
+	in_reserve(c, len);
 	store_buf_put(&c->in, p, len);
 	if (c->in.oom)
 		conn_close(c, 0, "out of memory for input");
@@ -441,9 +462,7 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 			srv->st.dropped++;
 			conn_close(c, 0, "request larger than the buffer limit");
 		} else {
-			if (c->need > c->in.len && c->need - c->in.len > (size_t)n &&
-			    c->need <= srv->lim.max_conn_buffer + sizeof(srv->rbuf))
-				store_buf_reserve_exact(&c->in, c->need - c->in.len);
+			in_reserve(c, (size_t)n);
 			store_buf_put(&c->in, p, (size_t)n);
 			if (c->in.oom)
 				conn_close(c, 0, "out of memory for input");

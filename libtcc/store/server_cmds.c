@@ -101,6 +101,9 @@ static bool reply_room(struct req *q, size_t n)
 	}
 	if (!store_mem_reserve(c, n))
 		return fail(q, "server memory ceiling (--max-memory %zu) reached", q->srv->lim.max_memory);
+	/* A large reply gets a buffer of its size, not the next power of two. */
+	if (n > (64u << 10) && !store_buf_reserve_exact(&c->out, n))
+		return fail(q, "out of memory for a reply of %zu bytes", n);
 	return true;
 }
 
