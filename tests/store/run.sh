@@ -97,4 +97,8 @@ TCC_STORE_PORT=$(cat "$work/torch_port" 2>/dev/null || echo 0) TCC_STORE_MODE=to
 
 echo "# bad input, limits, reconnect storm"
 timeout 170 "$py" "$here/test_robustness.py" "$bin" || rc=1
+echo "# PyTorch's three query numberings (1.13, 2.0 series, 2.1+), --protocol"
+timeout 120 "$py" "$here/test_generations.py" "$bin" || rc=1
+echo "# memory under amplification: peak RSS bounded by --max-memory, fresh clients served"
+timeout 170 "$py" "$here/test_memory.py" "$bin" || rc=1
 exit $rc
