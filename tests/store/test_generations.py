@@ -21,11 +21,11 @@ import struct
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tap import check, main  # noqa: E402
-from storewire import MAGIC, is_closed_by_peer, recv_bytes, recv_exact, recv_i64, s, u64  # noqa: E402
+from storewire import (MAGIC, is_closed_by_peer, recv_bytes, recv_exact, recv_i64, s,  # noqa: E402
+                       start_server, u64)
 
 BIN = sys.argv[1]
 
@@ -125,16 +125,8 @@ class Client21(Client20):
 class Server:
     def __init__(self, *args):
         self.dir = tempfile.TemporaryDirectory()
-        pf = os.path.join(self.dir.name, "port")
         self.log = open(os.path.join(self.dir.name, "log"), "w+")
-        self.proc = subprocess.Popen([BIN, "--port", "0", "--host", "127.0.0.1", "--port-file", pf,
-                                      *args], stderr=self.log)
-        for _ in range(500):
-            if os.path.exists(pf):
-                break
-            time.sleep(0.01)
-        with open(pf) as f:
-            self.port = int(f.read())
+        self.proc, self.port = start_server(BIN, args, self.dir.name, self.log)
 
     def logged(self, text):
         self.log.flush()

@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,6 +194,15 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+
+	/*
+	 * Request and reply buffers of hundreds of KiB and more come and go with
+	 * clients.  A fixed mmap threshold gives them their own mappings, returned
+	 * to the kernel when freed and grown with mremap; glibc's default raises
+	 * the threshold after the first such free and serves them from the heap,
+	 * where freed pieces stay resident and the peak drifts above --max-memory.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 256 << 10);
 
 	/* Every client is a file descriptor: take the hard limit. */
 	struct rlimit rl;
