@@ -89,6 +89,9 @@ struct tcc_store_stats {
 	uint64_t accepted;		/* connections accepted since start */
 	uint64_t rejected;		/* refused: over max_clients */
 	uint64_t dropped;		/* closed for a protocol error or limit */
+	uint64_t conn_bytes;		/* request + reply buffers now held (against max_memory) */
+	uint64_t mem_closed;		/* ... of dropped: closed at the max_memory ceiling */
+	uint64_t ambiguous;		/* ... of dropped: opcode 7/8 without handshake in auto mode */
 };
 
 typedef struct tcc_store_server tcc_store_server;

@@ -293,6 +293,7 @@ static void log_mem_close(struct store_conn *v, size_t held)
 		 "and the server is at --max-memory %zu",
 		 held, srv->lim.max_memory);
 	srv->st.dropped++;
+	srv->st.mem_closed++;
 	conn_close(v, 0, why);
 }
 
@@ -691,6 +692,7 @@ void tcc_store_server_get_stats(const tcc_store_server *srv, struct tcc_store_st
 	st->keys = srv->table.nkeys;
 	st->queues = srv->table.nqueues;
 	st->store_bytes = srv->table.bytes;
+	st->conn_bytes = srv->held;
 }
 
 char *tcc_store_stats_json(const struct tcc_store_stats *st)
@@ -702,10 +704,12 @@ char *tcc_store_stats_json(const struct tcc_store_stats *st)
 		     ",\"keys\":%" PRIu64 ",\"queues\":%" PRIu64 ",\"waiting_clients\":%" PRIu64
 		     ",\"store_bytes\":%" PRIu64 ",\"ops\":%" PRIu64 ",\"bytes_in\":%" PRIu64
 		     ",\"bytes_out\":%" PRIu64 ",\"accepted\":%" PRIu64 ",\"rejected\":%" PRIu64
-		     ",\"dropped\":%" PRIu64 "}",
+		     ",\"dropped\":%" PRIu64 ",\"conn_bytes\":%" PRIu64 ",\"mem_closed\":%" PRIu64
+		     ",\"ambiguous\":%" PRIu64 "}",
 		     st->clients, st->clients_v1, st->clients_v2, st->keys, st->queues,
 		     st->waiting_clients, st->store_bytes, st->ops, st->bytes_in, st->bytes_out,
-		     st->accepted, st->rejected, st->dropped) < 0)
+		     st->accepted, st->rejected, st->dropped, st->conn_bytes, st->mem_closed,
+		     st->ambiguous) < 0)
 		return NULL;
 	return s;
 }

@@ -681,6 +681,7 @@ static enum store_cmd resolve_cmd(struct store_conn *c, uint8_t op, char *err, s
 			  a == CMD_INVALID ? "2.0" : "1.13");
 		return a == CMD_INVALID ? b : a;
 	}
+	c->srv->st.ambiguous++;
 	snprintf(err, errlen,
 		 "opcode %u is %s in PyTorch 1.13 but %s in PyTorch 2.0 and the client sent no handshake: "
 		 "refused, not guessed (run tcc-store with --protocol 1.13 or --protocol 2.0)",

@@ -25,7 +25,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tap import check, main  # noqa: E402
 from storewire import (MAGIC, is_closed_by_peer, recv_bytes, recv_exact, recv_i64, s,  # noqa: E402
-                       start_server, u64)
+                       start_server, stats, u64)
 
 BIN = sys.argv[1]
 
@@ -193,6 +193,7 @@ def auto_refuses_an_ambiguous_append_and_keeps_the_key():
         check(is_closed_by_peer(e.c))
         check(srv.logged("opcode 7 is WATCH_KEY in PyTorch 1.13 but DELETE_KEY in PyTorch 2.0"))
         check(srv.value("a/k") == b"base")
+        check(stats(srv.port)["ambiguous"] == 3, "refusals not counted")
     finally:
         srv.stop()
 

@@ -66,9 +66,11 @@ static void print_stats(FILE *f)
 		"tcc-store: stats: clients %" PRIu64 " (1.13 %" PRIu64 ", 2.x %" PRIu64 ", waiting %" PRIu64
 		"), keys %" PRIu64 ", queues %" PRIu64 ", store bytes %" PRIu64 ", ops %" PRIu64
 		", bytes in %" PRIu64 " out %" PRIu64 ", accepted %" PRIu64 ", rejected %" PRIu64
-		", dropped %" PRIu64 "\n",
+		", dropped %" PRIu64 " (memory ceiling %" PRIu64 ", ambiguous opcode %" PRIu64
+		"), connection buffers %" PRIu64 " bytes\n",
 		st.clients, st.clients_v1, st.clients_v2, st.waiting_clients, st.keys, st.queues,
-		st.store_bytes, st.ops, st.bytes_in, st.bytes_out, st.accepted, st.rejected, st.dropped);
+		st.store_bytes, st.ops, st.bytes_in, st.bytes_out, st.accepted, st.rejected, st.dropped,
+		st.mem_closed, st.ambiguous, st.conn_bytes);
 }
 
 static void close_signal(uv_handle_t *h, void *arg)
