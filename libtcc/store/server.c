@@ -48,6 +48,14 @@ void tcc_store_server_opts_init(struct tcc_store_server_opts *o)
 	o->host = "::";
 }
 
+/* Limits come from the command line: a sum past SIZE_MAX means "no limit". */
+static size_t sat_add(size_t a, size_t b)
+{
+	size_t r;
+
+	return __builtin_add_overflow(a, b, &r) ? SIZE_MAX : r;
+}
+
 static void fill_limits(struct tcc_store_limits *l)
 {
 	if (!l->max_key_len)
@@ -59,13 +67,14 @@ static void fill_limits(struct tcc_store_limits *l)
 	if (!l->max_conn_buffer)
 		l->max_conn_buffer = 32 << 20;
 	/* A single SET of the largest key and value must fit. */
-	if (l->max_conn_buffer < l->max_key_len + l->max_value_len + 64)
-		l->max_conn_buffer = l->max_key_len + l->max_value_len + 64;
+	if (l->max_conn_buffer < sat_add(sat_add(l->max_key_len, l->max_value_len), 64))
+		l->max_conn_buffer = sat_add(sat_add(l->max_key_len, l->max_value_len), 64);
 	if (!l->max_conn_write_queue)
 		l->max_conn_write_queue = 16 << 20;
 	/* A GET of the largest value must fit: replies count against this limit. */
-	if (l->max_conn_write_queue < l->max_value_len + 64)
-		l->max_conn_write_queue = l->max_value_len + 64;
+	size_t get_reply = sat_add(l->max_value_len, 64);
+	if (l->max_conn_write_queue < get_reply)
+		l->max_conn_write_queue = get_reply;
 	if (!l->max_waits_per_conn)
 		l->max_waits_per_conn = 128 << 10;
 	if (!l->max_clients)
@@ -74,9 +83,10 @@ static void fill_limits(struct tcc_store_limits *l)
 		l->max_store_bytes = (size_t)2 << 30;
 	if (!l->max_memory)
 		l->max_memory = (size_t)256 << 20;
-	/* One client's largest request and reply must fit at the same time. */
-	if (l->max_memory < 2 * (l->max_conn_buffer + l->max_conn_write_queue))
-		l->max_memory = 2 * (l->max_conn_buffer + l->max_conn_write_queue);
+	/* One client's largest request and reply must fit at the same time, twice. */
+	size_t one = sat_add(l->max_conn_buffer, l->max_conn_write_queue);
+	if (l->max_memory < sat_add(one, one))
+		l->max_memory = sat_add(one, one);
 }
 
 static struct store_conn *conn_of(uv_handle_t *h)
@@ -301,9 +311,11 @@ bool store_mem_reserve(struct store_conn *c, size_t n)
 {
 	struct tcc_store_server *srv = c->srv;
 
-	while (srv->held + n > srv->lim.max_memory) {
+	if (n > srv->lim.max_memory)
+		return false;
+	while (srv->held > srv->lim.max_memory - n) {
 		struct store_conn *v = NULL, *it;
-		size_t mine = c->accounted + n;
+		size_t mine = c->accounted + n;	/* <= held + n: no overflow */
 
 		/* The biggest holder goes: a hostile client, not the fresh one. */
 		TAILQ_FOREACH(it, &srv->conns, all)
