@@ -170,3 +170,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(srv);
 	return 0;
 }
+
+#ifdef FUZZ_REPLAY_MAIN
+/*
+ * Without libFuzzer (make check): run every input file named on the command
+ * line through the harness once.  A failed check aborts with its reason.
+ */
+int main(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		FILE *f = fopen(argv[i], "rb");
+		struct store_buf b = { 0 };
+		uint8_t chunk[4096];
+		size_t n;
+
+		if (!f) {
+			perror(argv[i]);
+			return 1;
+		}
+		while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+			store_buf_put(&b, chunk, n);
+		fclose(f);
+		if (b.oom)
+			die("out of memory reading an input");
+		LLVMFuzzerTestOneInput(b.data, b.len);
+		store_buf_free(&b);
+	}
+	printf("fuzz_store_request: %d inputs replayed\n", argc - 1);
+	return 0;
+}
+#endif

@@ -28,6 +28,16 @@ if [[ ! -x $bin || ! -x $client || ! -x $wire ]]; then
 fi
 echo "# wire layer and key table"
 "$wire" || rc=1
+echo "# the request parser's fuzz corpus (tests/fuzz/corpus/store_request), replayed"
+echo "1..1"
+replay=build/tests/store/fuzz_store_replay
+if [[ -x $replay ]] && out=$("$replay" tests/fuzz/corpus/store_request/* 2>&1); then
+	echo "ok 1 - every corpus input passes the harness's checks ($out)"
+else
+	echo "not ok 1 - every corpus input passes the harness's checks"
+	echo "${out:-no $replay: run make tests}" | sed 's/^/# /'
+	rc=1
+fi
 if ! "$py" -c 'import torch.distributed' 2>/dev/null; then
 	echo "1..1"
 	echo "not ok 1 - python3-torch is installed (tools/bootstrap installs it)"
