@@ -46,6 +46,24 @@ struct tcc_store_limits {
 	size_t max_waits_per_conn;	/* pending key waits of one connection (default 128 Ki) */
 	size_t max_clients;		/* open connections (default 65536) */
 	size_t max_store_bytes;		/* keys + values + queued items, all clients (default 2 GiB) */
+	/*
+	 * Partly received requests + unsent replies of all connections together
+	 * (default 256 MiB).  Past it the connections holding the most are
+	 * closed, with a logged reason, so new clients are still served.
+	 */
+	size_t max_memory;
+};
+
+/*
+ * How the server numbers the requests of a client that sent no VALIDATE
+ * handshake.  PyTorch 2.1 and later are recognised by their handshake; 1.13
+ * and the 2.0 series send none and disagree on opcodes 7 and 8.
+ */
+enum tcc_store_server_protocol {
+	TCC_STORE_SERVE_AUTO = 0,	/* serve what means the same in both; a 2.0-only opcode marks
+					 * the connection 2.0; 7 and 8 before that close it, logged */
+	TCC_STORE_SERVE_1_13,		/* no handshake = PyTorch 1.13 (WATCH_KEY 7, DELETE_KEY 8) */
+	TCC_STORE_SERVE_2_0,		/* no handshake = the 2.0 series (DELETE_KEY 7, APPEND 8) */
 };
 
 struct tcc_store_server_opts {
@@ -54,6 +72,7 @@ struct tcc_store_server_opts {
 	int backlog;		/* listen backlog (default: the kernel's somaxconn) */
 	int verbose;		/* 0: warnings only, 1: + connections, 2: + every request */
 	struct tcc_store_limits limits;
+	enum tcc_store_server_protocol protocol;	/* clients without handshake (default auto) */
 };
 
 /* Counters, as printed on SIGUSR1 and by `tccctl store stats`. */
@@ -70,6 +89,9 @@ struct tcc_store_stats {
 	uint64_t accepted;		/* connections accepted since start */
 	uint64_t rejected;		/* refused: over max_clients */
 	uint64_t dropped;		/* closed for a protocol error or limit */
+	uint64_t conn_bytes;		/* request + reply buffers now held (against max_memory) */
+	uint64_t mem_closed;		/* ... of dropped: closed at the max_memory ceiling */
+	uint64_t ambiguous;		/* ... of dropped: opcode 7/8 without handshake in auto mode */
 };
 
 typedef struct tcc_store_server tcc_store_server;

@@ -48,6 +48,14 @@ void tcc_store_server_opts_init(struct tcc_store_server_opts *o)
 	o->host = "::";
 }
 
+/* Limits come from the command line: a sum past SIZE_MAX means "no limit". */
+static size_t sat_add(size_t a, size_t b)
+{
+	size_t r;
+
+	return __builtin_add_overflow(a, b, &r) ? SIZE_MAX : r;
+}
+
 static void fill_limits(struct tcc_store_limits *l)
 {
 	if (!l->max_key_len)
@@ -59,16 +67,26 @@ static void fill_limits(struct tcc_store_limits *l)
 	if (!l->max_conn_buffer)
 		l->max_conn_buffer = 32 << 20;
 	/* A single SET of the largest key and value must fit. */
-	if (l->max_conn_buffer < l->max_key_len + l->max_value_len + 64)
-		l->max_conn_buffer = l->max_key_len + l->max_value_len + 64;
+	if (l->max_conn_buffer < sat_add(sat_add(l->max_key_len, l->max_value_len), 64))
+		l->max_conn_buffer = sat_add(sat_add(l->max_key_len, l->max_value_len), 64);
 	if (!l->max_conn_write_queue)
 		l->max_conn_write_queue = 16 << 20;
+	/* A GET of the largest value must fit: replies count against this limit. */
+	size_t get_reply = sat_add(l->max_value_len, 64);
+	if (l->max_conn_write_queue < get_reply)
+		l->max_conn_write_queue = get_reply;
 	if (!l->max_waits_per_conn)
 		l->max_waits_per_conn = 128 << 10;
 	if (!l->max_clients)
 		l->max_clients = 65536;
 	if (!l->max_store_bytes)
 		l->max_store_bytes = (size_t)2 << 30;
+	if (!l->max_memory)
+		l->max_memory = (size_t)256 << 20;
+	/* One client's largest request and reply must fit at the same time, twice. */
+	size_t one = sat_add(l->max_conn_buffer, l->max_conn_write_queue);
+	if (l->max_memory < sat_add(one, one))
+		l->max_memory = sat_add(one, one);
 }
 
 static struct store_conn *conn_of(uv_handle_t *h)
@@ -91,9 +109,22 @@ static void on_conn_closed(uv_handle_t *h)
 
 	store_buf_free(&c->in);
 	store_buf_free(&c->out);
+	srv->held -= c->accounted;
 	free(c);
 	srv->open_handles--;
 	maybe_free_server(srv);
+}
+
+/*
+ * Bring srv->held up to date with what @c holds now: its partial request,
+ * this round's replies and the writes libuv still owns.  Capacities, not
+ * lengths: that is what the allocator gave out.
+ */
+static void conn_account(struct store_conn *c)
+{
+	size_t now = c->in.cap + c->out.cap + c->wq_bytes;
+	c->srv->held = c->srv->held - c->accounted + now;
+	c->accounted = now;
 }
 
 static void conn_close(struct store_conn *c, int level, const char *why)
@@ -103,6 +134,14 @@ static void conn_close(struct store_conn *c, int level, const char *why)
 	if (c->closing)
 		return;
 	c->closing = true;
+	/*
+	 * Its own buffers go now; the writes libuv holds are cancelled and freed
+	 * when the loop closes the handle, and count against the ceiling until
+	 * then (many clients closed in one loop round must not overshoot it).
+	 */
+	store_buf_free(&c->in);
+	store_buf_free(&c->out);
+	conn_account(c);
 	if (why)
 		store_log(srv, level, "client %" PRIu64 " %s: closing: %s", c->id, store_conn_peer(c, level), why);
 	/* A waiter that goes away leaves nothing behind. */
@@ -113,10 +152,10 @@ static void conn_close(struct store_conn *c, int level, const char *why)
 	}
 	TAILQ_REMOVE(&srv->conns, c, all);
 	srv->st.clients--;
-	if (c->proto == PROTO_V1)
-		srv->st.clients_v1--;
-	else if (c->proto == PROTO_V2)
+	if (c->proto == PROTO_V2)
 		srv->st.clients_v2--;
+	else if (c->proto != PROTO_UNKNOWN)
+		srv->st.clients_v1--;
 	uv_close((uv_handle_t *)&c->tcp, on_conn_closed);
 }
 
@@ -137,16 +176,32 @@ static void on_written(uv_write_t *req, int status)
 
 	if (status == 0)
 		c->srv->st.bytes_out += w->buf.len;
+	c->wq_bytes -= w->buf.cap;
 	store_buf_free(&w->buf);
 	free(w);
+	conn_account(c);
 	if (status < 0) {
 		if (status != UV_ECANCELED)
 			conn_close(c, 1, uv_strerror(status));
 		return;
 	}
+	/* A blocked request retries at every completed write; a plain pause waits for half. */
 	if (c->paused && !c->closing &&
-	    uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) <= c->srv->lim.max_conn_write_queue / 2)
+	    (c->blocked ||
+	     uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) <= c->srv->lim.max_conn_write_queue / 2))
 		resume_reading(c);
+}
+
+static void conn_pause(struct store_conn *c)
+{
+	int level = c->pause_logged ? 1 : 0;
+
+	c->paused = true;
+	uv_read_stop((uv_stream_t *)&c->tcp);
+	/* Once per connection at the default level: a slow client is news, its every stall is not. */
+	store_log(c->srv, level, "client %" PRIu64 " %s: not reading its replies, pausing it", c->id,
+		  store_conn_peer(c, level));
+	c->pause_logged = true;
 }
 
 static void conn_flush(struct store_conn *c)
@@ -170,8 +225,9 @@ static void conn_flush(struct store_conn *c)
 	srv->st.bytes_out += done;
 	if (done == c->out.len) {
 		store_buf_reset(&c->out);
-		if (c->out.cap > (1u << 20))	/* do not keep a big reply's buffer */
+		if (c->out.cap > (64u << 10))	/* do not keep a big reply's buffer */
 			store_buf_free(&c->out);
+		conn_account(c);
 		return;
 	}
 	struct write_req *w = calloc(1, sizeof(*w));
@@ -200,15 +256,11 @@ static void conn_flush(struct store_conn *c)
 		conn_close(c, 1, uv_strerror(rc));
 		return;
 	}
+	c->wq_bytes += w->buf.cap;
+	conn_account(c);
 	/* Backpressure: a client that does not read stops being read. */
-	if (!c->paused && uv_stream_get_write_queue_size(s) > srv->lim.max_conn_write_queue) {
-		c->paused = true;
-		uv_read_stop(s);
-		/* Once per connection at the default level: a slow client is news, its every stall is not. */
-		store_log(srv, c->pause_logged ? 1 : 0, "client %" PRIu64 " %s: not reading its replies, pausing it",
-			  c->id, store_conn_peer(c, c->pause_logged ? 1 : 0));
-		c->pause_logged = true;
-	}
+	if (!c->paused && uv_stream_get_write_queue_size(s) > srv->lim.max_conn_write_queue)
+		conn_pause(c);
 }
 
 static void flush_dirty(struct tcc_store_server *srv)
@@ -236,6 +288,56 @@ void store_conn_reply(struct store_conn *c, const void *p, size_t n)
 	store_conn_mark_dirty(c);
 }
 
+size_t store_conn_pending(struct store_conn *c)
+{
+	return c->out.len + uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp);
+}
+
+static void log_mem_close(struct store_conn *v, size_t held)
+{
+	struct tcc_store_server *srv = v->srv;
+	char why[200];
+
+	snprintf(why, sizeof(why),
+		 "holds %zu bytes of unsent replies and unparsed requests, the most of any client, "
+		 "and the server is at --max-memory %zu",
+		 held, srv->lim.max_memory);
+	srv->st.dropped++;
+	srv->st.mem_closed++;
+	conn_close(v, 0, why);
+}
+
+bool store_mem_reserve(struct store_conn *c, size_t n)
+{
+	struct tcc_store_server *srv = c->srv;
+
+	if (n > srv->lim.max_memory)
+		return false;
+	while (srv->held > srv->lim.max_memory - n) {
+		struct store_conn *v = NULL, *it;
+		size_t mine = c->accounted + n;	/* <= held + n: no overflow */
+
+		/* The biggest holder goes: a hostile client, not the fresh one. */
+		TAILQ_FOREACH(it, &srv->conns, all)
+			if (it != c && !it->closing && (!v || it->accounted > v->accounted))
+				v = it;
+		if (!v || v->accounted <= mine || !v->accounted)
+			return false;
+		log_mem_close(v, v->accounted);
+	}
+	return true;
+}
+
+/* After @c's buffers grew: over the ceiling, someone has to go. */
+static void mem_check(struct store_conn *c)
+{
+	conn_account(c);
+	if (c->closing || c->srv->held <= c->srv->lim.max_memory)
+		return;
+	if (!store_mem_reserve(c, 0))
+		log_mem_close(c, c->accounted);
+}
+
 /*
  * Handle every complete request in @p.  Returns the bytes consumed; stops at
  * an incomplete request, a closed connection or a pause for backpressure.
@@ -254,17 +356,51 @@ static size_t handle_requests(struct store_conn *c, const uint8_t *p, size_t len
 		enum req_result r = store_handle_request(c, p + pos, len - pos, &used, err, sizeof(err));
 		if (r == REQ_MORE)
 			break;
+		if (r == REQ_BLOCKED) {
+			/* Its reply does not fit behind what is queued: send, then retry or wait. */
+			size_t before = store_conn_pending(c);
+
+			conn_flush(c);
+			if (c->closing)
+				break;
+			if (store_conn_pending(c) < before)
+				continue;
+			c->blocked = true;
+			if (!c->paused)
+				conn_pause(c);
+			break;
+		}
 		if (r == REQ_ERROR) {
 			c->srv->st.dropped++;
 			conn_close(c, 0, err);
 			break;
 		}
 		pos += used;
-		if (c->out.len + uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) >
-		    c->srv->lim.max_conn_write_queue)
+		c->blocked = false;
+		conn_account(c);
+		if (store_conn_pending(c) > c->srv->lim.max_conn_write_queue)
 			conn_flush(c);
 	}
 	return pos;
+}
+
+/*
+ * Grow the partial-request buffer for @n more bytes: doubling, but never
+ * past the size the request is known to need, and never ahead of what has
+ * arrived by more than that doubling (a header that announces 16 MiB does
+ * not get 16 MiB until the bytes come).
+ */
+static void in_reserve(struct store_conn *c, size_t n)
+{
+	size_t want = c->in.len + n, target = 2 * c->in.cap;
+
+	if (want <= c->in.cap)
+		return;
+	if (target < want)
+		target = want;
+	if (c->need >= want && target > c->need)
+		target = c->need;
+	store_buf_reserve_exact(&c->in, target - c->in.len);
 }
 
 static void keep_rest(struct store_conn *c, const uint8_t *p, size_t len)
@@ -278,9 +414,12 @@ static void keep_rest(struct store_conn *c, const uint8_t *p, size_t len)
 		conn_close(c, 0, why);
 		return;
 	}
+	in_reserve(c, len);
 	store_buf_put(&c->in, p, len);
 	if (c->in.oom)
 		conn_close(c, 0, "out of memory for input");
+	else
+		mem_check(c);
 }
 
 /* Parse what is buffered in c->in (after new bytes or a resume). */
@@ -300,6 +439,7 @@ static void process_input(struct store_conn *c)
 	} else if (!c->in.len && c->in.cap > (256u << 10)) {
 		store_buf_free(&c->in);
 	}
+	conn_account(c);
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -335,10 +475,13 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 			srv->st.dropped++;
 			conn_close(c, 0, "request larger than the buffer limit");
 		} else {
+			in_reserve(c, (size_t)n);
 			store_buf_put(&c->in, p, (size_t)n);
 			if (c->in.oom)
 				conn_close(c, 0, "out of memory for input");
 			else
+				mem_check(c);
+			if (!c->closing)
 				process_input(c);
 		}
 	}
@@ -348,6 +491,7 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 static void resume_reading(struct store_conn *c)
 {
 	c->paused = false;
+	c->blocked = false;
 	store_log(c->srv, 1, "client %" PRIu64 ": reading again", c->id);
 	if (c->in.len)
 		process_input(c);
@@ -514,6 +658,7 @@ tcc_status tcc_store_server_start(struct uv_loop_s *loop, const struct tcc_store
 	srv->verbose = opts->verbose;
 	srv->lim = opts->limits;
 	fill_limits(&srv->lim);
+	srv->protocol = opts->protocol;
 	TAILQ_INIT(&srv->conns);
 	TAILQ_INIT(&srv->dirty);
 	const char *host = opts->host && *opts->host ? opts->host : "::";
@@ -559,6 +704,7 @@ void tcc_store_server_get_stats(const tcc_store_server *srv, struct tcc_store_st
 	st->keys = srv->table.nkeys;
 	st->queues = srv->table.nqueues;
 	st->store_bytes = srv->table.bytes;
+	st->conn_bytes = srv->held;
 }
 
 char *tcc_store_stats_json(const struct tcc_store_stats *st)
@@ -570,10 +716,12 @@ char *tcc_store_stats_json(const struct tcc_store_stats *st)
 		     ",\"keys\":%" PRIu64 ",\"queues\":%" PRIu64 ",\"waiting_clients\":%" PRIu64
 		     ",\"store_bytes\":%" PRIu64 ",\"ops\":%" PRIu64 ",\"bytes_in\":%" PRIu64
 		     ",\"bytes_out\":%" PRIu64 ",\"accepted\":%" PRIu64 ",\"rejected\":%" PRIu64
-		     ",\"dropped\":%" PRIu64 "}",
+		     ",\"dropped\":%" PRIu64 ",\"conn_bytes\":%" PRIu64 ",\"mem_closed\":%" PRIu64
+		     ",\"ambiguous\":%" PRIu64 "}",
 		     st->clients, st->clients_v1, st->clients_v2, st->keys, st->queues,
 		     st->waiting_clients, st->store_bytes, st->ops, st->bytes_in, st->bytes_out,
-		     st->accepted, st->rejected, st->dropped) < 0)
+		     st->accepted, st->rejected, st->dropped, st->conn_bytes, st->mem_closed,
+		     st->ambiguous) < 0)
 		return NULL;
 	return s;
 }

@@ -20,6 +20,7 @@ struct req {
 	char *err;
 	size_t errlen;
 	bool failed;
+	bool blocked;	/* the reply does not fit in the write queue yet */
 };
 
 static bool fail(struct req *q, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -77,6 +78,32 @@ static bool room_for(struct req *q, size_t n)
 	if (n > q->srv->lim.max_store_bytes || t->bytes > q->srv->lim.max_store_bytes - n)
 		return fail(q, "store is full (%zu of %zu bytes used)", t->bytes,
 			    q->srv->lim.max_store_bytes);
+	return true;
+}
+
+/*
+ * Replies count against the connection's write-queue limit as they are
+ * produced, before anything is changed: a reply that can never fit refuses
+ * the request; one that does not fit behind what is queued blocks it (it is
+ * parsed again once the client has read); the server-wide ceiling may close
+ * a bigger holder, or this client.
+ */
+static bool reply_room(struct req *q, size_t n)
+{
+	struct store_conn *c = q->c;
+	size_t lim = q->srv->lim.max_conn_write_queue;
+
+	if (n > lim)
+		return fail(q, "reply of %zu bytes exceeds the write queue limit of %zu", n, lim);
+	if (store_conn_pending(c) > lim - n) {
+		q->blocked = true;
+		return false;
+	}
+	if (!store_mem_reserve(c, n))
+		return fail(q, "server memory ceiling (--max-memory %zu) reached", q->srv->lim.max_memory);
+	/* A large reply gets a buffer of its size, not the next power of two. */
+	if (n > (64u << 10) && !store_buf_reserve_exact(&c->out, n))
+		return fail(q, "out of memory for a reply of %zu bytes", n);
 	return true;
 }
 
@@ -169,7 +196,12 @@ static bool cmd_set(struct req *q, bool append)
 		return false;
 	if (!room_for(q, kn + vn))
 		return false;
-	struct store_entry *e = entry_for(q, k, kn);
+	struct store_entry *e = store_table_find(&q->srv->table, k, kn);
+	/* Every value must stay readable: a GET reply has to fit the write queue. */
+	if (append && e && e->has_value && e->vlen + vn > q->srv->lim.max_value_len)
+		return fail(q, "APPEND would grow the value to %zu bytes, over the limit of %zu",
+			    e->vlen + vn, q->srv->lim.max_value_len);
+	e = entry_for(q, k, kn);
 	if (!e)
 		return false;
 	if (!(append ? store_entry_append : store_entry_set)(&q->srv->table, e, v, vn))
@@ -190,14 +222,18 @@ static bool cmd_compare_set(struct req *q)
 	if (!e || !e->has_value) {
 		if (en) {
 			/* PyTorch replies with @expected and writes nothing. */
+			if (!reply_room(q, 8 + en))
+				return false;
 			reply_bytes(q->c, exp, en);
 			return true;
 		}
 	} else if (e->vlen != en || memcmp(e->val, exp, en)) {
+		if (!reply_room(q, 8 + e->vlen))
+			return false;
 		reply_bytes(q->c, e->val, e->vlen);
 		return true;
 	}
-	if (!room_for(q, kn + dn) || !(e = entry_for(q, k, kn)))
+	if (!reply_room(q, 8 + dn) || !room_for(q, kn + dn) || !(e = entry_for(q, k, kn)))
 		return false;
 	if (!store_entry_set(t, e, des, dn))
 		return fail(q, "out of memory");
@@ -215,6 +251,8 @@ static bool cmd_get(struct req *q)
 	if (!rd_key(q, &k, &kn))
 		return false;
 	struct store_entry *e = store_table_find(&q->srv->table, k, kn);
+	if (!reply_room(q, 8 + (e && e->has_value ? e->vlen : 0)))
+		return false;
 	/* Missing (deleted after the client's WAIT): empty, as PyTorch's libuv server. */
 	if (e && e->has_value)
 		reply_bytes(q->c, e->val, e->vlen);
@@ -231,7 +269,7 @@ static bool cmd_add(struct req *q)
 	if (!rd_key(q, &k, &kn))
 		return false;
 	int64_t delta = (int64_t)store_read_u64(&q->r), cur = 0, sum;
-	if (q->r.short_read || !room_for(q, kn + 24))
+	if (q->r.short_read || !reply_room(q, 8) || !room_for(q, kn + 24))
 		return false;
 	struct store_entry *e = entry_for(q, k, kn);
 	if (!e)
@@ -286,6 +324,8 @@ static bool cmd_check(struct req *q)
 
 	if (!read_keys_complete(q, &n, &at))
 		return false;
+	if (!reply_room(q, 1))
+		return false;
 	end = q->r.pos;
 	q->r.pos = at;
 	bool ready = true;
@@ -307,7 +347,7 @@ static bool cmd_wait(struct req *q)
 	size_t at, end, missing = 0;
 	struct store_table *t = &q->srv->table;
 
-	if (!read_keys_complete(q, &n, &at))
+	if (!read_keys_complete(q, &n, &at) || !reply_room(q, 1))
 		return false;
 	end = q->r.pos;
 	q->r.pos = at;
@@ -360,7 +400,7 @@ static bool cmd_delete(struct req *q)
 	const uint8_t *k;
 	size_t kn;
 
-	if (!rd_key(q, &k, &kn))
+	if (!rd_key(q, &k, &kn) || !reply_room(q, 8))
 		return false;
 	struct store_entry *e = store_table_find(&q->srv->table, k, kn);
 	bool deleted = e && store_entry_clear(&q->srv->table, e);
@@ -372,11 +412,28 @@ static bool cmd_delete(struct req *q)
 static bool cmd_multi_get(struct req *q)
 {
 	uint64_t n;
-	size_t at, end;
+	size_t at, end, total = 0;
 
 	if (!read_keys_complete(q, &n, &at))
 		return false;
 	end = q->r.pos;
+	/*
+	 * The whole reply is sized first: a few KiB of keys can name the same
+	 * large value thousands of times, and it must count against the write
+	 * queue limit before a byte of it is built.
+	 */
+	q->r.pos = at;
+	for (uint64_t i = 0; i < n; i++) {
+		size_t kn;
+		const uint8_t *k = next_key(q, &kn);
+		struct store_entry *e = store_table_find(&q->srv->table, k, kn);
+		size_t one = 8 + (e && e->has_value ? e->vlen : 0);
+
+		if (__builtin_add_overflow(total, one, &total))
+			total = SIZE_MAX;
+	}
+	if (!reply_room(q, total))
+		return false;
 	q->r.pos = at;
 	for (uint64_t i = 0; i < n; i++) {
 		size_t kn;
@@ -457,6 +514,8 @@ static bool cmd_queue_pop(struct req *q)
 		return false;
 	struct store_entry *e = store_table_find(&q->srv->table, k, kn);
 	int64_t len = e ? (int64_t)e->qlen : 0;
+	if (!reply_room(q, 8 + (len > 0 ? 8 + STAILQ_FIRST(&e->queue)->len : 0)))
+		return false;
 	reply_i64(q->c, len);
 	if (len > 0) {
 		struct store_qitem *it = store_entry_pop(&q->srv->table, e);
@@ -473,7 +532,7 @@ static bool cmd_queue_len(struct req *q)
 	const uint8_t *k;
 	size_t kn;
 
-	if (!rd_key(q, &k, &kn))
+	if (!rd_key(q, &k, &kn) || !reply_room(q, 8))
 		return false;
 	struct store_entry *e = store_table_find(&q->srv->table, k, kn);
 	reply_i64(q->c, e ? (int64_t)e->qlen : 0);
@@ -488,6 +547,10 @@ static bool cmd_stats(struct req *q)
 	char *json = tcc_store_stats_json(&st);
 	if (!json)
 		return fail(q, "out of memory");
+	if (!reply_room(q, 8 + strlen(json))) {
+		free(json);
+		return false;
+	}
 	reply_bytes(q->c, json, strlen(json));
 	free(json);
 	return true;
@@ -510,7 +573,7 @@ static bool dispatch(struct req *q, enum store_cmd cmd)
 	case CMD_PING: {
 		uint32_t nonce = store_read_u32(&q->r);
 
-		if (q->r.short_read)
+		if (q->r.short_read || !reply_room(q, 4))
 			return false;
 		store_conn_reply(c, &nonce, 4);
 		return true;
@@ -530,6 +593,8 @@ static bool dispatch(struct req *q, enum store_cmd cmd)
 	case CMD_WAIT:
 		return cmd_wait(q);
 	case CMD_GETNUMKEYS:
+		if (!reply_room(q, 8))
+			return false;
 		reply_i64(c, (int64_t)q->srv->table.nkeys);
 		return true;
 	case CMD_DELETE_KEY:
@@ -539,6 +604,8 @@ static bool dispatch(struct req *q, enum store_cmd cmd)
 	case CMD_MULTI_SET:
 		return cmd_multi_set(q);
 	case CMD_CANCEL_WAIT:
+		if (!reply_room(q, 2))
+			return false;
 		store_conn_drop_waits(c);
 		reply_u8(c, STORE_WAIT_CANCELED);
 		return true;
@@ -557,6 +624,71 @@ static bool dispatch(struct req *q, enum store_cmd cmd)
 	}
 }
 
+/* The connection's numbering for requests without a handshake (--protocol). */
+static enum conn_proto legacy_proto(struct tcc_store_server *srv)
+{
+	switch (srv->protocol) {
+	case TCC_STORE_SERVE_1_13:
+		return PROTO_V1;
+	case TCC_STORE_SERVE_2_0:
+		return PROTO_V20;
+	default:
+		return PROTO_LEGACY;
+	}
+}
+
+/*
+ * The command @op stands for on @c.  Without a handshake 1.13 and the 2.0
+ * series agree on 0..6; 9..11 exist only in 2.0, so they settle the
+ * question; 7 and 8 mean different things (WATCH_KEY/DELETE_KEY against
+ * DELETE_KEY/APPEND) and are refused until it is settled: executing a
+ * guess could delete the key a 2.0 client meant to append to.
+ */
+static enum store_cmd resolve_cmd(struct store_conn *c, uint8_t op, char *err, size_t errlen)
+{
+	enum store_cmd a, b;
+
+	switch (c->proto) {
+	case PROTO_V2:
+		a = store_gen_cmd_of(op, GEN_2_1);
+		if (a == CMD_INVALID)
+			snprintf(err, errlen, "unknown 2.1+ opcode %u", op);
+		return a;
+	case PROTO_V1:
+		a = store_gen_cmd_of(op, GEN_1_13);
+		if (a == CMD_INVALID)
+			snprintf(err, errlen, "unknown 1.13 opcode %u", op);
+		return a;
+	case PROTO_V20:
+		a = store_gen_cmd_of(op, GEN_2_0);
+		if (a == CMD_INVALID)
+			snprintf(err, errlen, "unknown 2.0 opcode %u", op);
+		return a;
+	default:
+		break;
+	}
+	a = store_gen_cmd_of(op, GEN_1_13);
+	b = store_gen_cmd_of(op, GEN_2_0);
+	if (a == b) {
+		if (a == CMD_INVALID)
+			snprintf(err, errlen, "unknown opcode %u (no handshake: neither 1.13 nor 2.0)", op);
+		return a;
+	}
+	if (a == CMD_INVALID || b == CMD_INVALID) {
+		c->proto = a == CMD_INVALID ? PROTO_V20 : PROTO_V1;
+		store_log(c->srv, 1, "client %" PRIu64 " %s: opcode %u (%s) exists only in PyTorch %s: numbering settled",
+			  c->id, store_conn_peer(c, 1), op, store_cmd_name(a == CMD_INVALID ? b : a),
+			  a == CMD_INVALID ? "2.0" : "1.13");
+		return a == CMD_INVALID ? b : a;
+	}
+	c->srv->st.ambiguous++;
+	snprintf(err, errlen,
+		 "opcode %u is %s in PyTorch 1.13 but %s in PyTorch 2.0 and the client sent no handshake: "
+		 "refused, not guessed (run tcc-store with --protocol 1.13 or --protocol 2.0)",
+		 op, store_cmd_name(a), store_cmd_name(b));
+	return CMD_INVALID;
+}
+
 enum req_result store_handle_request(struct store_conn *c, const uint8_t *p, size_t len,
 				     size_t *used, char *err, size_t errlen)
 {
@@ -565,9 +697,10 @@ enum req_result store_handle_request(struct store_conn *c, const uint8_t *p, siz
 	store_reader_init(&q.r, p, len);
 	if (c->proto == PROTO_UNKNOWN) {
 		/*
-		 * A 2.x client opens with 00 CE F7 85 3C (VALIDATE + magic).  A
-		 * first byte other than 0 is a 1.13 request; a 1.13 SET (opcode 0)
-		 * always sends at least 9 bytes, so waiting for 5 cannot hang.
+		 * A 2.1+ client opens with 00 CE F7 85 3C (VALIDATE + magic).  A
+		 * first byte other than 0 is an older client's request; their SET
+		 * (opcode 0) always sends at least 9 bytes, so waiting for 5
+		 * cannot hang.
 		 */
 		if (p[0] == 0) {
 			if (len < 5) {
@@ -579,30 +712,29 @@ enum req_result store_handle_request(struct store_conn *c, const uint8_t *p, siz
 			if (magic == STORE_VALIDATE_MAGIC) {
 				c->proto = PROTO_V2;
 				c->srv->st.clients_v2++;
-				store_log(c->srv, 1, "client %" PRIu64 " %s: PyTorch 2.x protocol",
+				store_log(c->srv, 1, "client %" PRIu64 " %s: PyTorch 2.1+ protocol",
 					  c->id, store_conn_peer(c, 1));
 				*used = 5;
 				return REQ_DONE;
 			}
 		}
-		c->proto = PROTO_V1;
+		c->proto = legacy_proto(c->srv);
 		c->srv->st.clients_v1++;
-		store_log(c->srv, 1, "client %" PRIu64 " %s: PyTorch 1.13 protocol", c->id,
-			  store_conn_peer(c, 1));
+		store_log(c->srv, 1, "client %" PRIu64 " %s: no handshake (PyTorch %s)", c->id,
+			  store_conn_peer(c, 1),
+			  c->proto == PROTO_V1 ? "1.13" : c->proto == PROTO_V20 ? "2.0" : "1.13 or 2.0");
 	}
-	bool v1 = c->proto == PROTO_V1;
 	uint8_t op = store_read_u8(&q.r);
-	enum store_cmd cmd = store_cmd_of(op, v1);
-	if (cmd == CMD_INVALID) {
-		snprintf(err, errlen, "unknown %s opcode %u", v1 ? "1.13" : "2.x", op);
+	enum store_cmd cmd = resolve_cmd(c, op, err, errlen);
+	if (cmd == CMD_INVALID)
 		return REQ_ERROR;
-	}
 	/*
-	 * A 1.13 client never sends a request behind an unanswered WAIT; a new
-	 * request means it gave up on the wait (Socket Timeout).  Drop it so a
-	 * later write does not send it a stray STOP_WAITING.
+	 * A client without handshake never sends a request behind an unanswered
+	 * WAIT other than CANCEL_WAIT (2.0); a new request means it gave up on
+	 * the wait (1.13's Socket Timeout).  Drop it so a later write does not
+	 * send it a stray STOP_WAITING.
 	 */
-	if (v1 && !TAILQ_EMPTY(&c->waits))
+	if (c->proto != PROTO_V2 && cmd != CMD_CANCEL_WAIT && !TAILQ_EMPTY(&c->waits))
 		store_conn_drop_waits(c);
 	if (dispatch(&q, cmd)) {
 		*used = q.r.pos;
@@ -617,6 +749,8 @@ enum req_result store_handle_request(struct store_conn *c, const uint8_t *p, siz
 		snprintf(err + n, errlen - n, " (in %s)", store_cmd_name(cmd));
 		return REQ_ERROR;
 	}
+	if (q.blocked)
+		return REQ_BLOCKED;
 	c->need = q.r.need;
 	return REQ_MORE;
 }

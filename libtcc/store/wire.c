@@ -6,39 +6,67 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* PyTorch 2.x QueryType (TCPStoreBackend.hpp). */
-static const int v2_opcodes[CMD_COUNT] = {
-	[CMD_VALIDATE] = 0, [CMD_SET] = 1, [CMD_COMPARE_SET] = 2, [CMD_GET] = 3,
-	[CMD_ADD] = 4, [CMD_CHECK] = 5, [CMD_WAIT] = 6, [CMD_GETNUMKEYS] = 7,
-	[CMD_WATCH_KEY] = -1, [CMD_DELETE_KEY] = 8, [CMD_APPEND] = 9, [CMD_MULTI_GET] = 10,
-	[CMD_MULTI_SET] = 11, [CMD_CANCEL_WAIT] = 12, [CMD_PING] = 13, [CMD_QUEUE_PUSH] = 14,
-	[CMD_QUEUE_POP] = 15, [CMD_QUEUE_LEN] = 16, [CMD_TCC_STATS] = STORE_OP_TCC_STATS,
+/*
+ * The three QueryType enums, as PyTorch's TCPStore sources define them
+ * (TCPStore.cpp for 1.13 and the 2.0 series, TCPStoreBackend.hpp since the
+ * VALIDATE handshake).  TCC_STATS is tcc's own, far above every range.
+ */
+static const int gen_opcodes[GEN_COUNT][CMD_COUNT] = {
+	[GEN_1_13] = {
+		[CMD_VALIDATE] = -1, [CMD_SET] = 0, [CMD_COMPARE_SET] = 1, [CMD_GET] = 2,
+		[CMD_ADD] = 3, [CMD_CHECK] = 4, [CMD_WAIT] = 5, [CMD_GETNUMKEYS] = 6,
+		[CMD_WATCH_KEY] = 7, [CMD_DELETE_KEY] = 8, [CMD_APPEND] = -1, [CMD_MULTI_GET] = -1,
+		[CMD_MULTI_SET] = -1, [CMD_CANCEL_WAIT] = -1, [CMD_PING] = -1, [CMD_QUEUE_PUSH] = -1,
+		[CMD_QUEUE_POP] = -1, [CMD_QUEUE_LEN] = -1, [CMD_TCC_STATS] = STORE_OP_TCC_STATS,
+	},
+	[GEN_2_0] = {
+		[CMD_VALIDATE] = -1, [CMD_SET] = 0, [CMD_COMPARE_SET] = 1, [CMD_GET] = 2,
+		[CMD_ADD] = 3, [CMD_CHECK] = 4, [CMD_WAIT] = 5, [CMD_GETNUMKEYS] = 6,
+		[CMD_WATCH_KEY] = -1, [CMD_DELETE_KEY] = 7, [CMD_APPEND] = 8, [CMD_MULTI_GET] = 9,
+		[CMD_MULTI_SET] = 10, [CMD_CANCEL_WAIT] = 11, [CMD_PING] = -1, [CMD_QUEUE_PUSH] = -1,
+		[CMD_QUEUE_POP] = -1, [CMD_QUEUE_LEN] = -1, [CMD_TCC_STATS] = STORE_OP_TCC_STATS,
+	},
+	[GEN_2_1] = {
+		[CMD_VALIDATE] = 0, [CMD_SET] = 1, [CMD_COMPARE_SET] = 2, [CMD_GET] = 3,
+		[CMD_ADD] = 4, [CMD_CHECK] = 5, [CMD_WAIT] = 6, [CMD_GETNUMKEYS] = 7,
+		[CMD_WATCH_KEY] = -1, [CMD_DELETE_KEY] = 8, [CMD_APPEND] = 9, [CMD_MULTI_GET] = 10,
+		[CMD_MULTI_SET] = 11, [CMD_CANCEL_WAIT] = 12, [CMD_PING] = 13, [CMD_QUEUE_PUSH] = 14,
+		[CMD_QUEUE_POP] = 15, [CMD_QUEUE_LEN] = 16, [CMD_TCC_STATS] = STORE_OP_TCC_STATS,
+	},
 };
 
-/* PyTorch 1.13 QueryType (TCPStore.cpp): shifted by one, WATCH_KEY at 7. */
-static const int v1_opcodes[CMD_COUNT] = {
-	[CMD_VALIDATE] = -1, [CMD_SET] = 0, [CMD_COMPARE_SET] = 1, [CMD_GET] = 2,
-	[CMD_ADD] = 3, [CMD_CHECK] = 4, [CMD_WAIT] = 5, [CMD_GETNUMKEYS] = 6,
-	[CMD_WATCH_KEY] = 7, [CMD_DELETE_KEY] = 8, [CMD_APPEND] = -1, [CMD_MULTI_GET] = -1,
-	[CMD_MULTI_SET] = -1, [CMD_CANCEL_WAIT] = -1, [CMD_PING] = -1, [CMD_QUEUE_PUSH] = -1,
-	[CMD_QUEUE_POP] = -1, [CMD_QUEUE_LEN] = -1, [CMD_TCC_STATS] = STORE_OP_TCC_STATS,
-};
+int store_gen_opcode(enum store_cmd cmd, enum store_gen gen)
+{
+	if (cmd < 0 || cmd >= CMD_COUNT || gen < 0 || gen >= GEN_COUNT)
+		return -1;
+	return gen_opcodes[gen][cmd];
+}
+
+enum store_cmd store_gen_cmd_of(uint8_t opcode, enum store_gen gen)
+{
+	if (gen < 0 || gen >= GEN_COUNT)
+		return CMD_INVALID;
+	for (int c = 0; c < CMD_COUNT; c++)
+		if (gen_opcodes[gen][c] == opcode)
+			return (enum store_cmd)c;
+	return CMD_INVALID;
+}
+
+const char *store_gen_name(enum store_gen gen)
+{
+	static const char *const names[GEN_COUNT] = { "1.13", "2.0", "2.1+" };
+
+	return gen >= 0 && gen < GEN_COUNT ? names[gen] : "?";
+}
 
 int store_opcode(enum store_cmd cmd, bool v1)
 {
-	if (cmd < 0 || cmd >= CMD_COUNT)
-		return -1;
-	return v1 ? v1_opcodes[cmd] : v2_opcodes[cmd];
+	return store_gen_opcode(cmd, v1 ? GEN_1_13 : GEN_2_1);
 }
 
 enum store_cmd store_cmd_of(uint8_t opcode, bool v1)
 {
-	const int *tab = v1 ? v1_opcodes : v2_opcodes;
-
-	for (int c = 0; c < CMD_COUNT; c++)
-		if (tab[c] == opcode)
-			return (enum store_cmd)c;
-	return CMD_INVALID;
+	return store_gen_cmd_of(opcode, v1 ? GEN_1_13 : GEN_2_1);
 }
 
 const char *store_cmd_name(enum store_cmd cmd)
@@ -85,6 +113,26 @@ bool store_buf_reserve(struct store_buf *b, size_t extra)
 	}
 	b->data = d;
 	b->cap = cap;
+	return true;
+}
+
+bool store_buf_reserve_exact(struct store_buf *b, size_t extra)
+{
+	if (b->oom)
+		return false;
+	if (extra <= b->cap - b->len)
+		return true;
+	if (extra > SIZE_MAX - b->len) {
+		b->oom = true;
+		return false;
+	}
+	uint8_t *d = realloc(b->data, b->len + extra);
+	if (!d) {
+		b->oom = true;
+		return false;
+	}
+	b->data = d;
+	b->cap = b->len + extra;
 	return true;
 }
 

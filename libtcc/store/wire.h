@@ -51,9 +51,26 @@ enum { STORE_CHECK_READY = 0, STORE_CHECK_NOT_READY = 1 };
 enum { STORE_WAIT_STOP_WAITING = 0, STORE_WAIT_CANCELED = 1 };
 enum { STORE_WATCH_CALLBACK_REGISTERED = 3 };
 
-/* Wire opcode of @cmd in the protocol (v1 = PyTorch 1.13), -1 if it has none. */
+/*
+ * PyTorch's query numbering has three generations.  Only the newest one
+ * announces itself (VALIDATE + magic first); the two older ones send no
+ * handshake and disagree on opcodes 7 and 8.
+ */
+enum store_gen {
+	GEN_1_13,	/* SET 0 .. GETNUMKEYS 6, WATCH_KEY 7, DELETE_KEY 8 */
+	GEN_2_0,	/* no WATCH_KEY: DELETE_KEY 7, APPEND 8, MULTI_GET 9, MULTI_SET 10, CANCEL_WAIT 11 */
+	GEN_2_1,	/* VALIDATE 0 first, then SET 1 .. CANCEL_WAIT 12, PING 13, queues 14..16 */
+	GEN_COUNT,
+};
+
+/* Wire opcode of @cmd in generation @gen, -1 if it has none. */
+int store_gen_opcode(enum store_cmd cmd, enum store_gen gen);
+/* Command of wire @opcode in generation @gen, CMD_INVALID if unknown there. */
+enum store_cmd store_gen_cmd_of(uint8_t opcode, enum store_gen gen);
+const char *store_gen_name(enum store_gen gen);
+
+/* The clients' two modes: v1 = PyTorch 1.13, else the handshake generation. */
 int store_opcode(enum store_cmd cmd, bool v1);
-/* Command of wire @opcode, CMD_INVALID if unknown in that protocol. */
 enum store_cmd store_cmd_of(uint8_t opcode, bool v1);
 const char *store_cmd_name(enum store_cmd cmd);
 
@@ -67,6 +84,8 @@ struct store_buf {
 void store_buf_free(struct store_buf *b);
 void store_buf_reset(struct store_buf *b);
 bool store_buf_reserve(struct store_buf *b, size_t extra);
+/* Room for @extra more bytes, allocated to fit rather than doubled (a known request size). */
+bool store_buf_reserve_exact(struct store_buf *b, size_t extra);
 void store_buf_put(struct store_buf *b, const void *p, size_t n);
 void store_buf_u8(struct store_buf *b, uint8_t v);
 void store_buf_u32(struct store_buf *b, uint32_t v);

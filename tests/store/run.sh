@@ -28,6 +28,16 @@ if [[ ! -x $bin || ! -x $client || ! -x $wire ]]; then
 fi
 echo "# wire layer and key table"
 "$wire" || rc=1
+echo "# the request parser's fuzz corpus (tests/fuzz/corpus/store_request), replayed"
+echo "1..1"
+replay=build/tests/store/fuzz_store_replay
+if [[ -x $replay ]] && out=$("$replay" tests/fuzz/corpus/store_request/* 2>&1); then
+	echo "ok 1 - every corpus input passes the harness's checks ($out)"
+else
+	echo "not ok 1 - every corpus input passes the harness's checks"
+	echo "${out:-no $replay: run make tests}" | sed 's/^/# /'
+	rc=1
+fi
 if ! "$py" -c 'import torch.distributed' 2>/dev/null; then
 	echo "1..1"
 	echo "not ok 1 - python3-torch is installed (tools/bootstrap installs it)"
@@ -36,7 +46,7 @@ fi
 
 # Our server, logging to a file the checks below read.
 log=$work/server.log
-"$bin" --port 0 --host 127.0.0.1 --port-file "$work/port" 2>"$log" &
+"$bin" --port 0 --host 127.0.0.1 --port-file "$work/port" --protocol 1.13 2>"$log" &
 server=$!
 pids+=("$server")
 for _ in $(seq 200); do [[ -s $work/port ]] && break; sleep 0.05; done
@@ -97,4 +107,8 @@ TCC_STORE_PORT=$(cat "$work/torch_port" 2>/dev/null || echo 0) TCC_STORE_MODE=to
 
 echo "# bad input, limits, reconnect storm"
 timeout 170 "$py" "$here/test_robustness.py" "$bin" || rc=1
+echo "# PyTorch's three query numberings (1.13, 2.0 series, 2.1+), --protocol"
+timeout 120 "$py" "$here/test_generations.py" "$bin" || rc=1
+echo "# memory under amplification: peak RSS bounded by --max-memory, fresh clients served"
+timeout 170 "$py" "$here/test_memory.py" "$bin" || rc=1
 exit $rc

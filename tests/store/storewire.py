@@ -78,3 +78,28 @@ def rss_kib(pid):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     raise RuntimeError("no VmRSS")
+
+
+def start_server(binary, args, workdir, log):
+    """Start tcc-store on loopback on a free port below 32768 (outside the
+    kernel's ephemeral range, so it never collides with outgoing connections).
+    Returns (process, port)."""
+    import os
+    import subprocess
+    import time
+    base = 20000 + (os.getpid() * 7) % 10000
+    for i in range(64):
+        port = base + i
+        pf = os.path.join(workdir, f"port{port}")
+        proc = subprocess.Popen([binary, "--port", str(port), "--host", "127.0.0.1",
+                                 "--port-file", pf, *args], stderr=log)
+        for _ in range(500):  # up to 5 s for it to listen or fail
+            if os.path.exists(pf) or proc.poll() is not None:
+                break
+            time.sleep(0.01)
+        if os.path.exists(pf):
+            return proc, port
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+    raise RuntimeError("no free port below 32768")

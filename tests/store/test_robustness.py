@@ -73,7 +73,7 @@ def garbage_closes_only_that_connection():
     c = connect(srv.port)
     c.sendall(bytes([VALIDATE]) + struct.pack("<I", 0xDEADBEEF))
     check(is_closed_by_peer(c), "bad VALIDATE magic not rejected")
-    check(srv.logged("unknown 1.13 opcode 255"), "reason not logged")
+    check(srv.logged("unknown opcode 255"), "reason not logged")
     bystander.sendall(bytes([SET]) + s("/rb/by") + s("still here") + bytes([GET]) + s("/rb/by"))
     check(recv_bytes(bystander) == b"still here")
     srv.alive_and_serving()
@@ -206,10 +206,14 @@ def cancel_wait_always_answers():
 
 
 def watch_key_is_refused_with_a_reason():
-    c = socket.create_connection(("127.0.0.1", srv.port))
-    c.sendall(bytes([V1_WATCH_KEY]) + s("/rb/watch"))
-    check(is_closed_by_peer(c))
-    check(srv.logged("WATCH_KEY is not supported"))
+    v1 = Server("--protocol", "1.13")
+    try:
+        c = socket.create_connection(("127.0.0.1", v1.port))
+        c.sendall(bytes([V1_WATCH_KEY]) + s("/rb/watch"))
+        check(is_closed_by_peer(c))
+        check(v1.logged("WATCH_KEY is not supported"))
+    finally:
+        v1.stop()
 
 
 def thousands_of_reconnects_and_dead_waiters_leave_memory_bounded():

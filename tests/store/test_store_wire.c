@@ -42,6 +42,29 @@ static void commands_2_x_added_do_not_exist_in_1_13(void **state)
 	assert_int_equal(store_cmd_of(0, false), CMD_VALIDATE);
 }
 
+/* The three generations agree on 0..6 without a handshake and part at 7 and 8. */
+static void the_three_numberings_match_pytorchs_enums(void **state)
+{
+	for (uint8_t op = 0; op <= 6; op++)
+		assert_int_equal(store_gen_cmd_of(op, GEN_1_13), store_gen_cmd_of(op, GEN_2_0));
+	assert_int_equal(store_gen_cmd_of(7, GEN_1_13), CMD_WATCH_KEY);
+	assert_int_equal(store_gen_cmd_of(8, GEN_1_13), CMD_DELETE_KEY);
+	assert_int_equal(store_gen_cmd_of(7, GEN_2_0), CMD_DELETE_KEY);
+	assert_int_equal(store_gen_cmd_of(8, GEN_2_0), CMD_APPEND);
+	assert_int_equal(store_gen_cmd_of(9, GEN_2_0), CMD_MULTI_GET);
+	assert_int_equal(store_gen_cmd_of(10, GEN_2_0), CMD_MULTI_SET);
+	assert_int_equal(store_gen_cmd_of(11, GEN_2_0), CMD_CANCEL_WAIT);
+	assert_int_equal(store_gen_cmd_of(12, GEN_2_0), CMD_INVALID);
+	assert_int_equal(store_gen_cmd_of(9, GEN_1_13), CMD_INVALID);
+	assert_int_equal(store_gen_cmd_of(0, GEN_2_1), CMD_VALIDATE);
+	assert_int_equal(store_gen_cmd_of(8, GEN_2_1), CMD_DELETE_KEY);
+	assert_int_equal(store_gen_cmd_of(12, GEN_2_1), CMD_CANCEL_WAIT);
+	assert_int_equal(store_gen_cmd_of(13, GEN_2_1), CMD_PING);
+	assert_int_equal(store_gen_opcode(CMD_PING, GEN_2_0), -1);
+	assert_int_equal(store_gen_opcode(CMD_VALIDATE, GEN_2_0), -1);
+	assert_int_equal(store_gen_opcode(CMD_WATCH_KEY, GEN_2_0), -1);
+}
+
 static void strings_are_a_u64_length_then_bytes_in_host_order(void **state)
 {
 	struct store_buf b = { 0 };
@@ -130,6 +153,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(opcodes_of_1_13_are_those_of_2_x_shifted_by_one),
 		cmocka_unit_test(commands_2_x_added_do_not_exist_in_1_13),
+		cmocka_unit_test(the_three_numberings_match_pytorchs_enums),
 		cmocka_unit_test(strings_are_a_u64_length_then_bytes_in_host_order),
 		cmocka_unit_test(a_short_read_reports_how_many_bytes_are_needed),
 		cmocka_unit_test(add_parses_stored_values_like_std_stoll),
