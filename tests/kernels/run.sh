@@ -18,6 +18,8 @@ for t in "$BUILD"/tests/kernels/test_*; do
 	echo "# $t"
 	"$t" || rc=1
 done
+echo "# tests/kernels/cache_two_users.sh"
+BUILD=$BUILD tests/kernels/cache_two_users.sh || rc=1
 if ((n == 0)); then
 	echo "1..1"
 	echo "not ok 1 - kernel test binaries not built (run make tests)"
