@@ -111,6 +111,11 @@ static int open_beneath(int dirfd, const char *loc)
 			continue;
 		int next = openat(cur, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		int e = errno;
+		struct stat st;
+
+		/* O_DIRECTORY | O_NOFOLLOW on a symlink says ENOTDIR: report the link. */
+		if (next < 0 && e == ENOTDIR && !fstatat(cur, part, &st, AT_SYMLINK_NOFOLLOW) && S_ISLNK(st.st_mode))
+			e = ELOOP;
 
 		close(cur);
 		errno = e;

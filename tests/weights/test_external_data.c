@@ -16,7 +16,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -38,9 +43,11 @@ static int setup(void **state)
 
 	if (!models)
 		return 0;
-	snprintf(dir, sizeof(dir), "%s/case%d/model", models, n++);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s' && mkdir -p '%s/sub' && cp '%s'/*.onnx '%s/'", dir, dir, models,
-		 dir);
+	/* case<n>/model, and case<n>/outside for what lies beyond it: both fresh. */
+	snprintf(dir, sizeof(dir), "%s/case%d/model", models, n);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s/case%d' && mkdir -p '%s/sub' && cp '%s'/*.onnx '%s/'", models, n,
+		 dir, models, dir);
+	n++;
 	if (system(cmd) != 0)
 		return -1;
 	float v[4 + 6] = { 0 };
@@ -174,6 +181,66 @@ static void an_offset_past_the_end_is_refused(void **state)
 	expect_error("ext_offset_overflow.onnx", "too short for offset");
 }
 
+/* openat2 answers ENOSYS from here on, as on kernels before 5.6 (seccomp). */
+static int disable_openat2(void)
+{
+	struct sock_filter filter[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat2, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = sizeof(filter) / sizeof(filter[0]), .filter = filter };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return -1;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+/* The same cases through the fallback: openat + O_NOFOLLOW per component. */
+static void without_openat2_each_component_is_opened_without_following(void **state)
+{
+	char p[1600], target[700];
+
+	if (!models)
+		skip();
+	path(p, sizeof(p), "passwd.bin");
+	assert_int_equal(symlink("/etc/passwd", p), 0);
+	snprintf(target, sizeof(target), "%s/../outside", dir);
+	assert_int_equal(mkdir(target, 0755), 0);
+	path(p, sizeof(p), "linkdir");
+	assert_int_equal(symlink(target, p), 0);
+	path(p, sizeof(p), "fifo.bin");
+	assert_int_equal(mkfifo(p, 0600), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		static const struct { const char *model, *text; } cases[] = {
+			{ "ext_symlink.onnx", "symbolic link" },
+			{ "ext_dir_symlink.onnx", "symbolic link" },
+			{ "ext_fifo.onnx", "not a regular file" },
+			{ "ext_directory.onnx", "not a regular file" },
+			{ "ext_offset_past_end.onnx", "too short" },
+		};
+		char err[1024];
+
+		alarm(60);
+		if (disable_openat2() || syscall(SYS_openat2, AT_FDCWD, ".", NULL, 0) != -1 || errno != ENOSYS)
+			_exit(10);
+		if (load_and_run("ext_ok.onnx", err, sizeof(err)) != TCC_OK ||
+		    load_and_run("ext_in_subdir.onnx", err, sizeof(err)) != TCC_OK)
+			_exit(11);
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+			if (load_and_run(cases[i].model, err, sizeof(err)) == TCC_OK || !strstr(err, cases[i].text))
+				_exit(20 + (int)i);
+		_exit(0);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
 	models = getenv("TCC_WEIGHTS_TEST_EXTERNAL");
@@ -187,6 +254,7 @@ int main(void)
 		cmocka_unit_test_setup(a_fifo_is_refused_without_blocking, setup),
 		cmocka_unit_test_setup(a_directory_is_refused, setup),
 		cmocka_unit_test_setup(an_offset_past_the_end_is_refused, setup),
+		cmocka_unit_test_setup(without_openat2_each_component_is_opened_without_following, setup),
 	};
 	return cmocka_run_group_tests_name("external_data", tests, NULL, NULL);
 }
