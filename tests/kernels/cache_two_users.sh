@@ -27,16 +27,23 @@ if ! /usr/bin/python3 -c "import onnx" 2>/dev/null; then
 fi
 victim=tcc-test-victim
 attacker=tcc-test-attacker
+created=()
 for u in $victim $attacker; do
-	id -u $u >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin $u || {
+	id -u $u >/dev/null 2>&1 && continue
+	useradd --system --no-create-home --shell /usr/sbin/nologin $u || {
 		echo "not ok 1 - $name # useradd $u failed"
 		exit 1
 	}
+	created+=("$u")
 done
 uid_v=$(id -u $victim)
 fallback=/tmp/tcc-cache-$uid_v
 work=$(mktemp -d /tmp/tcc-two-users.XXXXXX)
-cleanup() { rm -rf "$work" "$fallback"; }
+# The users this run made go with it; so does everything they own here.
+cleanup() {
+	rm -rf "$work" "$fallback"
+	for u in "${created[@]}"; do userdel "$u" 2>/dev/null; done
+}
 trap cleanup EXIT
 rm -rf "$fallback"
 chmod 0755 "$work"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the kernel-layer test binaries with cmocka's TAP output.  The JIT tests
+# Runs the kernel-layer test binaries with cmocka's TAP output, then the two-user
+# cache test (cache_two_users.sh, root only).  The JIT tests
 # use a private cache directory under $BUILD so they never touch ~/.cache.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
