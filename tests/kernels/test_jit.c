@@ -615,6 +615,35 @@ static void shared_cache_is_read_only_and_root_owned(void **state)
 	unsetenv("TCC_CACHE_SHARED");
 }
 
+/*
+ * Modules are dlopen()ed as /proc/self/fd/N, and the loader knows objects
+ * by name: a module loaded after another was freed, under a reused N, must
+ * be itself, not the freed one.  Also while the first is still loaded.
+ */
+static void modules_loaded_through_descriptors_stay_distinct(void **state)
+{
+	static const char *const sx[] = { "fx" }, *const sy[] = { "fy" };
+	tcc_jit_module *x, *y, *z;
+	void *fx, *fy, *fz;
+
+	assert_int_equal(tcc_jit_compile(&x, "int fx(void) { return 1; }\n", sx, 1, &fx, NULL), TCC_OK);
+	assert_int_equal(((int (*)(void))fx)(), 1);
+	tcc_jit_module_free(x);
+	assert_int_equal(tcc_jit_compile(&y, "int fy(void) { return 2; }\n", sy, 1, &fy, NULL), TCC_OK);
+	assert_int_equal(((int (*)(void))fy)(), 2);
+	assert_null(tcc_jit_symbol(y, "fx"));
+	assert_int_equal(tcc_jit_compile(&z, "int fx(void) { return 3; }\n", sx, 1, &fz, NULL), TCC_OK);
+	assert_int_equal(((int (*)(void))fz)(), 3);
+	assert_int_equal(((int (*)(void))fy)(), 2);
+	tcc_jit_module_free(y);
+	tcc_jit_module_free(z);
+	/* From the cache as well. */
+	assert_int_equal(tcc_jit_compile(&x, "int fx(void) { return 1; }\n", sx, 1, &fx, NULL), TCC_OK);
+	assert_true(tcc_jit_module_from_cache(x));
+	assert_int_equal(((int (*)(void))fx)(), 1);
+	tcc_jit_module_free(x);
+}
+
 /* ---- the pointwise loop template, compiled and run ---- */
 
 static void pointwise_loops_compute_what_they_say(void **state)
@@ -744,6 +773,7 @@ int main(void)
 		cmocka_unit_test_setup(concurrent_processes_share_one_entry, setup),
 		cmocka_unit_test_setup(concurrent_threads_share_one_entry, setup),
 		cmocka_unit_test_setup(pointwise_loops_compute_what_they_say, setup),
+		cmocka_unit_test_setup(modules_loaded_through_descriptors_stay_distinct, setup),
 		cmocka_unit_test_setup(group_writable_cache_dir_is_refused, setup),
 		cmocka_unit_test_setup(symlinked_cache_dir_is_refused, setup),
 		cmocka_unit_test_setup(symlink_entry_is_refused_and_replaced, setup),
