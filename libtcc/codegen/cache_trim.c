@@ -68,13 +68,13 @@ size_t tcc_jit_cache_limit(void)
 	return (size_t)(mb * 1024 * 1024);
 }
 
-void tcc_jit_cache_touch(const char *entry)
+void tcc_jit_cache_touch(int entry_fd)
 {
 	/* The mtime says when it was last used; a failure only costs LRU order. */
-	(void)utimensat(AT_FDCWD, entry, NULL, 0);
+	(void)futimens(entry_fd, NULL);
 }
 
-tcc_status tcc_jit_cache_trim(const char *dir, size_t max_bytes, const char *keep, size_t *removed)
+tcc_status tcc_jit_cache_trim(int dir_fd, size_t max_bytes, const char *keep, size_t *removed)
 {
 	struct entry *v = NULL;
 	size_t n = 0, cap = 0, total = 0, gone = 0;
@@ -85,9 +85,17 @@ tcc_status tcc_jit_cache_trim(const char *dir, size_t max_bytes, const char *kee
 		*removed = 0;
 	if (!max_bytes)
 		return TCC_OK;	/* 0: no limit */
-	dp = opendir(dir);
-	if (!dp)
-		return tcc_set_errno(TCC_ERR_IO, errno, "jit cache: opendir %s", dir);
+	/* A duplicate: closedir() closes the descriptor it is given. */
+	int fd = fcntl(dir_fd, F_DUPFD_CLOEXEC, 0);
+
+	if (fd < 0 || !(dp = fdopendir(fd))) {
+		int e = errno;
+
+		if (fd >= 0)
+			close(fd);
+		return tcc_set_errno(TCC_ERR_IO, e, "jit cache: listing the cache directory");
+	}
+	rewinddir(dp);
 	while ((d = readdir(dp))) {
 		struct stat st;
 
@@ -106,7 +114,7 @@ tcc_status tcc_jit_cache_trim(const char *dir, size_t max_bytes, const char *kee
 			if (!p) {
 				closedir(dp);
 				free(v);
-				return tcc_set_error(TCC_ERR_NO_MEMORY, "jit cache: listing %s", dir);
+				return tcc_set_error(TCC_ERR_NO_MEMORY, "jit cache: listing the cache directory");
 			}
 			v = p;
 			cap = c;

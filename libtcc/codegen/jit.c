@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -21,6 +22,7 @@
 
 #include <xxhash.h>
 
+#include "codegen/cache_dir.h"
 #include "codegen/cpu.h"
 #include "codegen/jit.h"
 #include "common/error.h"
@@ -46,6 +48,7 @@ static const char trailer_magic[8] = { 'T', 'C', 'C', 'J', 'I', 'T', '0', '1' };
 struct tcc_jit_module {
 	void *handle;
 	char *path;
+	int fd;		/* the verified file dlopen()ed through /proc/self/fd; kept open so the name stays unique */
 	bool from_cache;
 };
 
@@ -84,30 +87,6 @@ const char *tcc_jit_cache_dir(const tcc_jit_options *opts)
 	else
 		snprintf(buf, sizeof(buf), "/tmp/tcc-cache-%d", (int)getuid());
 	return buf;
-}
-
-static tcc_status mkdir_p(const char *dir)
-{
-	char tmp[PATH_MAX];
-	size_t len = strlen(dir);
-
-	if (len == 0 || len >= sizeof(tmp))
-		return tcc_set_error(TCC_ERR_IO, "jit cache: bad directory '%s'", dir);
-	memcpy(tmp, dir, len + 1);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-			return tcc_set_errno(TCC_ERR_IO, errno, "jit cache: mkdir %s", tmp);
-		*p = '/';
-	}
-	if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-		return tcc_set_errno(TCC_ERR_IO, errno, "jit cache: mkdir %s", tmp);
-	struct stat st;
-	if (stat(tmp, &st) != 0 || !S_ISDIR(st.st_mode))
-		return tcc_set_error(TCC_ERR_IO, "jit cache: %s is not a directory", tmp);
-	return TCC_OK;
 }
 
 /* $TCC_CC or "cc", resolved through PATH like execvp would. */
@@ -185,62 +164,77 @@ static void key_hex(char out[33], const char *source, const char *cc_path, const
 	snprintf(out, 33, "%016llx%016llx", (unsigned long long)h.high64, (unsigned long long)h.low64);
 }
 
-static tcc_status write_file(const char *path, const void *data, size_t len)
+static void count(unsigned long *field)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	pthread_mutex_lock(&stats_lock);
+	(*field)++;
+	pthread_mutex_unlock(&stats_lock);
+}
 
-	if (fd < 0)
-		return tcc_set_errno(TCC_ERR_IO, errno, "jit: create %s", path);
+void tcc_jit_report_refused(const char *what, const char *why)
+{
+	/* Once per directory or entry per process: a long-running server
+	 * compiling many models must not repeat the same warning forever. */
+	static char *reported[64];
+	static size_t n_reported;
+	bool first = true;
+
+	pthread_mutex_lock(&stats_lock);
+	stats.refused++;
+	for (size_t i = 0; i < n_reported; i++)
+		if (!strcmp(reported[i], what))
+			first = false;
+	if (first && n_reported < sizeof(reported) / sizeof(reported[0]))
+		reported[n_reported++] = strdup(what);
+	pthread_mutex_unlock(&stats_lock);
+	if (first)
+		fprintf(stderr, "tcc jit: not using %s from the code cache: %s (see Documentation/security.md)\n",
+			what, why);
+}
+
+static tcc_status write_all(int fd, const void *data, size_t len, off_t off, const char *what)
+{
 	const char *p = data;
+
 	while (len) {
-		ssize_t w = write(fd, p, len);
+		ssize_t w = pwrite(fd, p, len, off);
 
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w <= 0) {
-			int e = errno;
-			close(fd);
-			return tcc_set_errno(TCC_ERR_IO, e, "jit: write %s", path);
-		}
-		p += w, len -= (size_t)w;
+		if (w <= 0)
+			return tcc_set_errno(TCC_ERR_IO, w < 0 ? errno : EIO, "jit: write %s", what);
+		p += w, len -= (size_t)w, off += w;
 	}
-	if (close(fd) != 0)
-		return tcc_set_errno(TCC_ERR_IO, errno, "jit: close %s", path);
 	return TCC_OK;
 }
 
-/* Whole file into a malloc'd buffer; NULL if unreadable. */
-static char *read_file(const char *path, size_t *len)
+/* The whole of regular file @fd into a malloc'd buffer; NULL if unreadable. */
+static char *read_fd(int fd, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
 	char *buf = NULL;
+	size_t got = 0;
 
-	if (fd < 0)
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || !(buf = malloc((size_t)st.st_size + 1)))
 		return NULL;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (buf = malloc((size_t)st.st_size + 1))) {
-		size_t got = 0;
+	while (got < (size_t)st.st_size) {
+		ssize_t r = pread(fd, buf + got, (size_t)st.st_size - got, (off_t)got);
 
-		while (got < (size_t)st.st_size) {
-			ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
-
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r <= 0)
-				break;
-			got += (size_t)r;
-		}
-		*len = got;
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
 	}
-	close(fd);
+	*len = got;
 	return buf;
 }
 
-/* Is the entry at @path complete and unmodified?  (trailer check) */
-static bool entry_is_intact(const char *path)
+/* Is the file behind @fd complete and unmodified?  (trailer check) */
+static bool entry_is_intact(int fd)
 {
 	size_t len = 0;
-	char *buf = read_file(path, &len);
+	char *buf = read_fd(fd, &len);
 	bool ok = false;
 
 	if (buf && len > TRAILER_SIZE && memcmp(buf + len - TRAILER_SIZE, trailer_magic, 8) == 0) {
@@ -253,35 +247,56 @@ static bool entry_is_intact(const char *path)
 	return ok;
 }
 
-static tcc_status append_trailer(const char *path)
+static tcc_status append_trailer(int fd, const char *what)
 {
 	size_t len = 0;
-	char *buf = read_file(path, &len);
+	char *buf = read_fd(fd, &len);
 
 	if (!buf)
-		return tcc_set_errno(TCC_ERR_IO, errno, "jit: read back %s", path);
+		return tcc_set_errno(TCC_ERR_IO, errno, "jit: read back %s", what);
 	uint64_t h = XXH64(buf, len, 0);
 	free(buf);
-	int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
-	if (fd < 0)
-		return tcc_set_errno(TCC_ERR_IO, errno, "jit: open %s", path);
 	char trailer[TRAILER_SIZE];
 	memcpy(trailer, trailer_magic, 8);
 	memcpy(trailer + 8, &h, 8);
-	ssize_t w = write(fd, trailer, sizeof(trailer));
-	int e = errno;
-	close(fd);
-	if (w != (ssize_t)sizeof(trailer))
-		return tcc_set_errno(TCC_ERR_IO, e, "jit: append to %s", path);
-	return TCC_OK;
+	return write_all(fd, trailer, sizeof(trailer), (off_t)len, what);
 }
 
 /*
- * Run the compiler on @c_path into @so_path, collecting its stderr (and
- * stdout) for the error message.
+ * A name nobody can predict for a temporary file: the key plus 64 random
+ * bits.  Files are created with O_EXCL, so a collision is a retry, never a
+ * shared file.
  */
-static tcc_status run_compiler(const char *cc, char *const *extra, int n_extra, const char *c_path,
-			       const char *so_path)
+static void tmp_name(char *out, size_t len, const char *hex, const char *suffix)
+{
+	uint64_t r = 0;
+
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
+		r = ((uint64_t)getpid() << 32) ^ (uint64_t)atomic_fetch_add(&tmp_counter, 1) ^
+		    (uint64_t)(now_seconds() * 1e9);
+	snprintf(out, len, "%s.%016llx.tmp%s", hex, (unsigned long long)r, suffix);
+}
+
+/* Create a new file in @d (never an existing one, never through a symlink). */
+static int create_excl(const tcc_jit_dir *d, char *name, size_t len, const char *hex, const char *suffix)
+{
+	for (int tries = 0; tries < 16; tries++) {
+		tmp_name(name, len, hex, suffix);
+		int fd = openat(d->fd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+	}
+	errno = EEXIST;
+	return -1;
+}
+/*
+ * Run the compiler on @c_path into @so_path, both names relative to the
+ * verified directory @dirfd (the child changes into it), collecting its
+ * stderr (and stdout) for the error message.
+ */
+static tcc_status run_compiler(const char *cc, char *const *extra, int n_extra, int dirfd, const char *dir,
+			       const char *c_path, const char *so_path)
 {
 	char *argv[N_BASE_FLAGS + MAX_EXTRA_FLAGS + 8];
 	int argc = 0, pipefd[2];
@@ -305,6 +320,7 @@ static tcc_status run_compiler(const char *cc, char *const *extra, int n_extra, 
 	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addfchdir_np(&fa, dirfd);
 	int err = posix_spawn(&pid, cc, &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	close(pipefd[1]);
@@ -339,39 +355,93 @@ static tcc_status run_compiler(const char *cc, char *const *extra, int n_extra, 
 			return tcc_set_errno(TCC_ERR_COMPILE, errno, "jit: waitpid");
 	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return tcc_set_error(TCC_ERR_COMPILE, "jit: %s failed (%s %d) on %s:\n%s", cc,
+		return tcc_set_error(TCC_ERR_COMPILE, "jit: %s failed (%s %d) on %s/%s:\n%s", cc,
 				     WIFEXITED(status) ? "exit" : "signal",
-				     WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), c_path, out);
+				     WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), dir, c_path,
+				     out);
 	return TCC_OK;
 }
 
-/* Compile @source into the cache entry @entry (atomically). */
-static tcc_status build_entry(const char *dir, const char *hex, const char *entry, const char *source,
-			      const char *cc, char *const *extra, int n_extra, bool keep_source)
+/*
+ * The compiler's output @so_tmp in @d: opened without following a link or
+ * blocking, checked to be a regular file of ours, made 0644 (readable by
+ * all: a root-made cache may be shared read-only), given its trailer, and
+ * returned read-only in *@fd_out.
+ */
+static tcc_status seal_output(const tcc_jit_dir *d, const char *so_tmp, int *fd_out)
 {
-	char c_tmp[PATH_MAX + 64], so_tmp[PATH_MAX + 64], c_keep[PATH_MAX + 64];
-	unsigned int uniq = atomic_fetch_add(&tmp_counter, 1);
-	tcc_status ts;
+	char self[64];
+	struct stat st;
+	tcc_status ts = TCC_OK;
+	int fd = openat(d->fd, so_tmp, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 
-	snprintf(c_tmp, sizeof(c_tmp), "%s/%s.%d.%u.tmp.c", dir, hex, (int)getpid(), uniq);
-	snprintf(so_tmp, sizeof(so_tmp), "%s/%s.%d.%u.tmp.so", dir, hex, (int)getpid(), uniq);
-	if ((ts = write_file(c_tmp, source, strlen(source))) != TCC_OK)
+	if (fd < 0)
+		return tcc_set_errno(TCC_ERR_IO, errno, "jit: compiler output %s/%s", d->path, so_tmp);
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid())
+		ts = tcc_set_error(TCC_ERR_IO, "jit: compiler output %s/%s is not a regular file of ours",
+				   d->path, so_tmp);
+	else if (fchmod(fd, 0644) != 0)
+		ts = tcc_set_errno(TCC_ERR_IO, errno, "jit: chmod %s/%s", d->path, so_tmp);
+	else
+		ts = append_trailer(fd, so_tmp);
+	if (ts == TCC_OK) {
+		/* Read-only from here on, and still the same file. */
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+		*fd_out = open(self, O_RDONLY | O_CLOEXEC);
+		if (*fd_out < 0)
+			ts = tcc_set_errno(TCC_ERR_IO, errno, "jit: reopen %s (is /proc mounted?)", self);
+	}
+	close(fd);
+	return ts;
+}
+
+/*
+ * Compile @source into entry @name of @d.  Both files are created with
+ * O_EXCL under unpredictable names in @d itself, the result is checked
+ * through its descriptor, given its trailer and renamed into place; the
+ * descriptor (now the entry's) is returned in *@fd_out for loading, so the
+ * file loaded is the file just written.
+ */
+static tcc_status build_entry(const tcc_jit_dir *d, const char *hex, const char *name, const char *source,
+			      const char *cc, char *const *extra, int n_extra, bool keep_source, int *fd_out)
+{
+	char c_tmp[96], so_tmp[96], c_keep[64];
+	tcc_status ts;
+	int fd;
+
+	*fd_out = -1;
+	if ((fd = create_excl(d, c_tmp, sizeof(c_tmp), hex, ".c")) < 0)
+		return tcc_set_errno(TCC_ERR_IO, errno, "jit: create a source file in %s", d->path);
+	ts = write_all(fd, source, strlen(source), 0, c_tmp);
+	close(fd);
+	/* Reserve the output's name too; the compiler replaces the empty file. */
+	if (ts == TCC_OK && (fd = create_excl(d, so_tmp, sizeof(so_tmp), hex, ".so")) < 0)
+		ts = tcc_set_errno(TCC_ERR_IO, errno, "jit: create an object file in %s", d->path);
+	if (ts != TCC_OK) {
+		unlinkat(d->fd, c_tmp, 0);
 		return ts;
+	}
+	close(fd);
 	double t0 = now_seconds();
-	ts = run_compiler(cc, extra, n_extra, c_tmp, so_tmp);
+	ts = run_compiler(cc, extra, n_extra, d->fd, d->path, c_tmp, so_tmp);
 	pthread_mutex_lock(&stats_lock);
 	stats.compile_seconds += now_seconds() - t0;
 	pthread_mutex_unlock(&stats_lock);
+	fd = -1;
 	if (ts == TCC_OK)
-		ts = append_trailer(so_tmp);
-	if (ts == TCC_OK && rename(so_tmp, entry) != 0)
-		ts = tcc_set_errno(TCC_ERR_IO, errno, "jit: rename %s", so_tmp);
-	if (ts != TCC_OK)
-		unlink(so_tmp);
-	snprintf(c_keep, sizeof(c_keep), "%s/%s.c", dir, hex);
-	if (keep_source && rename(c_tmp, c_keep) == 0)
-		return ts;
-	unlink(c_tmp);
+		ts = seal_output(d, so_tmp, &fd);
+	if (ts == TCC_OK && renameat(d->fd, so_tmp, d->fd, name) != 0)
+		ts = tcc_set_errno(TCC_ERR_IO, errno, "jit: rename %s/%s", d->path, so_tmp);
+	if (ts != TCC_OK) {
+		if (fd >= 0)
+			close(fd);
+		unlinkat(d->fd, so_tmp, 0);
+	} else {
+		*fd_out = fd;
+	}
+	snprintf(c_keep, sizeof(c_keep), "%s.c", hex);
+	if (!(keep_source && renameat(d->fd, c_tmp, d->fd, c_keep) == 0))
+		unlinkat(d->fd, c_tmp, 0);
 	return ts;
 }
 
@@ -382,9 +452,13 @@ static bool debug_enabled(void)
 	return d && *d && strcmp(d, "0") != 0;
 }
 
+/* dlopen the file behind m->fd: the inode that was checked, whatever its name points to now. */
 static tcc_status load_module(tcc_jit_module *m, const char *const *symbols, size_t n, void **fns)
 {
-	m->handle = dlopen(m->path, RTLD_NOW | RTLD_LOCAL);
+	char self[64];
+
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", m->fd);
+	m->handle = dlopen(self, RTLD_NOW | RTLD_LOCAL);
 	if (!m->handle)
 		return tcc_set_error(TCC_ERR_COMPILE, "jit: dlopen %s: %s", m->path, dlerror());
 	/*
@@ -408,86 +482,183 @@ static tcc_status load_module(tcc_jit_module *m, const char *const *symbols, siz
 	return TCC_OK;
 }
 
+/*
+ * Entry @name of @d, verified (owner, mode, regular file) and intact, as an
+ * open descriptor; -1 when there is none to use.  A refused entry is
+ * reported; a corrupt one in a writable cache is removed.
+ */
+static int usable_entry(const tcc_jit_dir *d, const char *name, bool verbose)
+{
+	char why[128], what[PATH_MAX + 64];
+	int fd = tcc_jit_entry_open(d, name, why, sizeof(why));
+
+	snprintf(what, sizeof(what), "%s/%s", d->path, name);
+	if (fd == -2) {
+		/* Rebuilding replaces it: rename() swaps the name, never follows it. */
+		tcc_jit_report_refused(what, why);
+		return -1;
+	}
+	if (fd < 0)
+		return -1;
+	if (entry_is_intact(fd))
+		return fd;
+	/* Truncated, overwritten or foreign: rebuild it. */
+	close(fd);
+	count(&stats.corrupt_entries);
+	if (verbose)
+		fprintf(stderr, "tcc jit: corrupt cache entry %s, rebuilding\n", what);
+	if (!d->shared)
+		unlinkat(d->fd, name, 0);
+	return -1;
+}
+
+static tcc_jit_module *module_new(const tcc_jit_dir *d, const char *name)
+{
+	tcc_jit_module *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return NULL;
+	m->fd = -1;
+	if (asprintf(&m->path, "%s/%s", d->path, name) < 0) {
+		free(m);
+		return NULL;
+	}
+	return m;
+}
+
+/* The explicit shared read-only cache ($TCC_CACHE_SHARED): a hit there, or NULL. */
+static tcc_jit_module *shared_hit(const char *name, bool verbose)
+{
+	const char *path = getenv("TCC_CACHE_SHARED");
+	char why[128];
+	tcc_jit_dir d;
+	tcc_jit_module *m = NULL;
+
+	if (!path || !*path)
+		return NULL;
+	if (!tcc_jit_dir_open_shared(&d, path, why, sizeof(why))) {
+		tcc_jit_report_refused(path, why);
+		return NULL;
+	}
+	int fd = usable_entry(&d, name, verbose);
+
+	if (fd >= 0 && !(m = module_new(&d, name)))
+		close(fd);
+	else if (m)
+		m->fd = fd, m->from_cache = true;
+	tcc_jit_dir_close(&d);
+	return m;
+}
+
+/* The user's cache directory, verified; a fresh private one when it is refused. */
+static tcc_status open_cache(tcc_jit_dir *d, const tcc_jit_options *opts, bool no_cache)
+{
+	char why[128];
+	const char *path;
+
+	if (no_cache)
+		return tcc_jit_dir_private(d);
+	path = tcc_jit_cache_dir(opts);
+	if (tcc_jit_dir_open(d, path, why, sizeof(why)))
+		return TCC_OK;
+	tcc_jit_report_refused(path, why);
+	return tcc_jit_dir_private(d);
+}
+
 tcc_status tcc_jit_compile(tcc_jit_module **out, const char *c_source, const char *const *symbols,
 			   size_t n_symbols, void **fns, const tcc_jit_options *opts)
 {
-	char cc[PATH_MAX], dir[PATH_MAX], entry[PATH_MAX], hex[33], flagstore[1024];
+	char cc[PATH_MAX], name[40], hex[33], flagstore[1024];
 	char *extra[MAX_EXTRA_FLAGS];
 	struct stat cc_st;
 	tcc_jit_module *m;
+	tcc_jit_dir dir;
 	tcc_status ts;
-	char tmpdir[] = "/tmp/tcc-jit-XXXXXX";
 
 	if (!out || !c_source || (n_symbols && !symbols))
 		return tcc_set_error(TCC_ERR_INVALID_ARG, "jit: NULL argument");
 	*out = NULL;
 	if ((ts = find_compiler(cc, sizeof(cc), &cc_st)) != TCC_OK)
 		return ts;
+	/* The compiler runs inside the cache directory: a relative name would not resolve there. */
+	char abs_cc[PATH_MAX];
+	if (cc[0] != '/' && realpath(cc, abs_cc))
+		memcpy(cc, abs_cc, strlen(abs_cc) + 1);
 	int n_extra = extra_flags(flagstore, sizeof(flagstore), getenv("TCC_JIT_CFLAGS"),
 				  opts ? opts->extra_cflags : NULL, extra);
 	key_hex(hex, c_source, cc, &cc_st, extra, n_extra);
+	snprintf(name, sizeof(name), "%s.so", hex);
 	bool no_cache = opts && opts->no_cache;
 	bool verbose = opts && opts->verbose;
-	if (no_cache) {
-		const char *t = getenv("TMPDIR");
-		if (t && *t && snprintf(dir, sizeof(dir), "%s/tcc-jit-XXXXXX", t) < (int)sizeof(dir)) {
-			if (!mkdtemp(dir))
-				return tcc_set_errno(TCC_ERR_IO, errno, "jit: mkdtemp %s", dir);
-		} else {
-			if (!mkdtemp(tmpdir))
-				return tcc_set_errno(TCC_ERR_IO, errno, "jit: mkdtemp %s", tmpdir);
-			snprintf(dir, sizeof(dir), "%s", tmpdir);
+	bool keep = debug_enabled();
+
+	if (!no_cache && (m = shared_hit(name, verbose))) {
+		ts = load_module(m, symbols, n_symbols, fns);
+		if (ts == TCC_OK) {
+			count(&stats.cache_hits);
+			if (verbose)
+				fprintf(stderr, "tcc jit: shared cache hit %s\n", m->path);
+			*out = m;
+			return TCC_OK;
 		}
-	} else {
-		snprintf(dir, sizeof(dir), "%s", tcc_jit_cache_dir(opts));
-		if ((ts = mkdir_p(dir)) != TCC_OK)
-			return ts;
+		tcc_jit_module_free(m);	/* unloadable: compile into the user's own cache */
+		tcc_clear_error();
 	}
-	if (snprintf(entry, sizeof(entry), "%s/%s.so", dir, hex) >= (int)sizeof(entry))
-		return tcc_set_error(TCC_ERR_IO, "jit: cache path too long: %s", dir);
-	if (!(m = calloc(1, sizeof(*m))) || !(m->path = strdup(entry))) {
-		free(m);
+	if ((ts = open_cache(&dir, opts, no_cache)) != TCC_OK)
+		return ts;
+	if (!(m = module_new(&dir, name))) {
+		tcc_jit_dir_close(&dir);
 		return tcc_set_error(TCC_ERR_NO_MEMORY, "jit: out of memory");
 	}
-
-	bool keep = debug_enabled();
-	if (!no_cache && access(entry, F_OK) == 0) {
-		if (entry_is_intact(entry)) {
-			m->from_cache = true;
-		} else {
-			/* Truncated, overwritten or foreign: rebuild it. */
-			pthread_mutex_lock(&stats_lock);
-			stats.corrupt_entries++;
-			pthread_mutex_unlock(&stats_lock);
-			if (verbose)
-				fprintf(stderr, "tcc jit: corrupt cache entry %s, rebuilding\n", entry);
-			unlink(entry);
-		}
-	}
+	if (!dir.temporary && (m->fd = usable_entry(&dir, name, verbose)) >= 0)
+		m->from_cache = true;
 	if (!m->from_cache) {
-		ts = build_entry(dir, hex, entry, c_source, cc, extra, n_extra, keep);
+		ts = build_entry(&dir, hex, name, c_source, cc, extra, n_extra, keep, &m->fd);
+		if (ts == TCC_ERR_IO && !dir.temporary) {
+			/* A cache we may read but not write (full disk, read-only
+			 * mount, a directory squatting on the name): compile privately. */
+			tcc_jit_report_refused(dir.path, tcc_last_error());
+			tcc_jit_dir_close(&dir);
+			if ((ts = tcc_jit_dir_private(&dir)) != TCC_OK) {
+				tcc_jit_module_free(m);
+				return ts;
+			}
+			free(m->path);
+			m->path = NULL;
+			if (asprintf(&m->path, "%s/%s", dir.path, name) < 0) {
+				m->path = NULL;
+				tcc_jit_dir_close(&dir);
+				tcc_jit_module_free(m);
+				return tcc_set_error(TCC_ERR_NO_MEMORY, "jit: out of memory");
+			}
+			ts = build_entry(&dir, hex, name, c_source, cc, extra, n_extra, keep, &m->fd);
+		}
 		if (verbose && ts == TCC_OK)
-			fprintf(stderr, "tcc jit: compiled %s\n", entry);
+			fprintf(stderr, "tcc jit: compiled %s\n", m->path);
 		size_t removed = 0;
 
 		/* Keeping the cache in its limit is housekeeping: it never fails a compile. */
-		if (ts == TCC_OK && !no_cache && tcc_jit_cache_trim(dir, tcc_jit_cache_limit(), hex, &removed))
+		if (ts == TCC_OK && !dir.temporary &&
+		    tcc_jit_cache_trim(dir.fd, tcc_jit_cache_limit(), hex, &removed))
 			tcc_clear_error();
 		if (verbose && removed)
 			fprintf(stderr, "tcc jit: cache over its limit, %zu old entries removed\n", removed);
 	} else {
-		tcc_jit_cache_touch(entry);
-		pthread_mutex_lock(&stats_lock);
-		stats.cache_hits++;
-		pthread_mutex_unlock(&stats_lock);
+		tcc_jit_cache_touch(m->fd);
+		count(&stats.cache_hits);
 		if (verbose)
-			fprintf(stderr, "tcc jit: cache hit %s\n", entry);
+			fprintf(stderr, "tcc jit: cache hit %s\n", m->path);
 		if (keep) {
-			char c_keep[PATH_MAX + 64];
+			char c_keep[64];
+			int fd;
 
-			snprintf(c_keep, sizeof(c_keep), "%s/%s.c", dir, hex);
-			if (access(c_keep, F_OK) != 0)
-				write_file(c_keep, c_source, strlen(c_source));
+			snprintf(c_keep, sizeof(c_keep), "%s.c", hex);
+			fd = openat(dir.fd, c_keep, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+			if (fd >= 0) {
+				if (write_all(fd, c_source, strlen(c_source), 0, c_keep) != TCC_OK)
+					tcc_clear_error();	/* a debugging aid only */
+				close(fd);
+			}
 		}
 	}
 	if (ts == TCC_OK)
@@ -495,26 +666,23 @@ tcc_status tcc_jit_compile(tcc_jit_module **out, const char *c_source, const cha
 	if (ts == TCC_ERR_COMPILE && m->from_cache && !m->handle) {
 		/* Intact bytes that do not load (e.g. written by another libc):
 		 * treat like corruption, once. */
-		pthread_mutex_lock(&stats_lock);
-		stats.corrupt_entries++;
-		pthread_mutex_unlock(&stats_lock);
-		if (m->handle)
-			dlclose(m->handle);
-		m->handle = NULL;
+		count(&stats.corrupt_entries);
+		close(m->fd);
+		m->fd = -1;
 		m->from_cache = false;
-		unlink(entry);
-		ts = build_entry(dir, hex, entry, c_source, cc, extra, n_extra, keep);
+		unlinkat(dir.fd, name, 0);
+		ts = build_entry(&dir, hex, name, c_source, cc, extra, n_extra, keep, &m->fd);
 		if (ts == TCC_OK)
 			ts = load_module(m, symbols, n_symbols, fns);
 	}
-	if (no_cache) {
+	if (dir.temporary) {
 		/* The mapping outlives the file; leave nothing behind. */
-		unlink(entry);
+		unlinkat(dir.fd, name, 0);
 		if (keep)
-			fprintf(stderr, "tcc jit: TCC_DEBUG with no_cache: source kept in %s\n", dir);
-		else
-			rmdir(dir);
+			fprintf(stderr, "tcc jit: TCC_DEBUG with a private directory: source kept in %s\n",
+				dir.path);
 	}
+	tcc_jit_dir_close(&dir);
 	if (ts != TCC_OK) {
 		tcc_jit_module_free(m);
 		return ts;
@@ -544,6 +712,8 @@ void tcc_jit_module_free(tcc_jit_module *m)
 		return;
 	if (m->handle)
 		dlclose(m->handle);
+	if (m->fd >= 0)
+		close(m->fd);
 	free(m->path);
 	free(m);
 }

@@ -20,13 +20,21 @@
  * loop (allowed by -fopenmp), which reassociates only that loop.
  *
  * Cache: directory opts->cache_dir, else $TCC_CACHE_DIR, else
- * $XDG_CACHE_HOME/tcc, else $HOME/.cache/tcc (created if missing).  Entry
+ * $XDG_CACHE_HOME/tcc, else $HOME/.cache/tcc, else /tmp/tcc-cache-<uid>
+ * (created 0700 if missing).  It is used only when it and each entry are
+ * owned by the user and not writable by group/others (cache_dir.h); when
+ * refused, that is said once on stderr, counted in stats.refused, and the
+ * code is compiled in a private temporary directory instead.
+ * $TCC_CACHE_SHARED names a read-only cache consulted first: root-owned,
+ * not writable by group/others, entries likewise.  Entry
  * name: 128-bit XXH3 of (source, compiler path + its size and mtime, flags,
  * CPU model and features) in hex, ".so".  A hit dlopens the entry without
  * running the compiler.  Entries are written to a temporary name and
  * rename()d, so concurrent processes never see a partial file; each entry
  * ends with a trailer holding a hash of its contents, checked before dlopen,
- * so a corrupt or truncated entry is rebuilt instead of loaded.
+ * so a corrupt or truncated entry is rebuilt instead of loaded (the trailer
+ * is about accidents; ownership is what keeps other users' code out).
+ * The file loaded is the descriptor that was checked (/proc/self/fd/N).
  * TCC_DEBUG=1 keeps the source as <entry>.c next to the .so.
  * Size: $TCC_CACHE_MAX_MB (default 512, 0 = no limit); a hit refreshes the
  * entry's mtime and a compile that takes the cache over the limit deletes
@@ -73,6 +81,7 @@ typedef struct tcc_jit_stats {
 	unsigned long compiles;		/* compiler invocations */
 	unsigned long cache_hits;	/* loads that skipped the compiler */
 	unsigned long corrupt_entries;	/* entries found bad and rebuilt */
+	unsigned long refused;		/* directories / entries not trusted (cache_dir.h) */
 	double compile_seconds;		/* wall time spent in the compiler */
 } tcc_jit_stats;
 
@@ -85,13 +94,13 @@ const char *tcc_jit_cache_dir(const tcc_jit_options *opts);
 
 /* The size limit in bytes ($TCC_CACHE_MAX_MB; 0: none). */
 size_t tcc_jit_cache_limit(void);
-/* Mark cache entry @entry used now (its mtime). */
-void tcc_jit_cache_touch(const char *entry);
+/* Mark the cache entry open as @entry_fd used now (its mtime). */
+void tcc_jit_cache_touch(int entry_fd);
 /*
- * Delete the least recently used entries of cache directory @dir while they
+ * Delete the least recently used entries of cache directory @dir_fd while they
  * add up to more than @max_bytes, down to 3/4 of it, never those of key
  * @keep (32 hex digits, or NULL); how many files in *@removed.
  */
-tcc_status tcc_jit_cache_trim(const char *dir, size_t max_bytes, const char *keep, size_t *removed);
+tcc_status tcc_jit_cache_trim(int dir_fd, size_t max_bytes, const char *keep, size_t *removed);
 
 #endif /* TCC_CODEGEN_JIT_H */

@@ -374,24 +374,6 @@ static const onnx_raw_ref *raw_ref_of(const borrow_src *b, const char *name)
 	return NULL;
 }
 
-/*
- * The sample windows of tcc_weights_sample_window() (17 x 64 bytes spread
- * over the tensor, ends included): a buffer of another version of the model
- * differs nearly everywhere, and reading only these keeps the file's weight
- * pages untouched.  A plain-omitted weight is checked by their digest.
- */
-static bool samples_equal(const uint8_t *a, const uint8_t *b, size_t n)
-{
-	for (size_t k = 0; k < TCC_WEIGHTS_SAMPLE_WINDOWS; k++) {
-		size_t off, len;
-
-		tcc_weights_sample_window(n, k, &off, &len);
-		if (memcmp(a + off, b + off, len))
-			return false;
-	}
-	return true;
-}
-
 static tcc_status describe_mismatch(const char *name, const tv *v, tcc_dtype dtype, int rank, const int64_t *dims,
 				     size_t nbytes)
 {
@@ -508,13 +490,14 @@ static tcc_status borrow_initializer(ir_graph *g, const Onnx__TensorProto *tp, c
 	 * A buffer of another version of the same model (same names and
 	 * shapes) would give silently wrong results: compare the values.
 	 * Fully when protobuf-c already copied them (the file could not be
-	 * stripped), by samples when they were left in the file (strip.c);
+	 * stripped), else against the XXH3 digest the buffer recorded for the
+	 * record when it was packed (only the file's bytes are read);
 	 * external data is not read at all: skipping that is the point.
 	 */
 	const onnx_raw_ref *ref = tp->has_raw_data ? NULL : raw_ref_of(b, tp->name);
 
 	if ((tp->has_raw_data && (tp->raw_data.len != nbytes || memcmp(tp->raw_data.data, rec.data, nbytes))) ||
-	    (ref && (ref->len != nbytes || !samples_equal(ref->raw, rec.data, nbytes))))
+	    (ref && (ref->len != nbytes || tcc_weights_image_verify(image, image_size, tp->name, ref->raw, nbytes))))
 		return stale(tp->name);
 	return define_borrowed(g, tp->name, &v, rec.data, false);
 }

@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 tcc_status onnx_tensor_shape(const Onnx__TensorProto *tp, tv *out, size_t *nbytes)
@@ -56,15 +58,87 @@ static bool location_is_safe(const char *loc)
 	return true;
 }
 
+/* Why an open of external data failed, in words a model author can act on. */
+static const char *open_failure(int e)
+{
+	switch (e) {
+	case ELOOP:
+		return "is or passes through a symbolic link (not followed for external data)";
+	case EXDEV:
+		return "resolves outside the model's directory";
+	case ENOTDIR:
+		return "a path component is not a directory";
+	default:
+		return strerror(e);
+	}
+}
+
+/*
+ * Open @loc beneath directory @dirfd without following any symlink, as
+ * openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS) does.  For kernels before
+ * 5.6 (or a seccomp filter that refuses openat2): one openat() with
+ * O_NOFOLLOW per component, ".." refused (location_is_safe() already did).
+ * O_NONBLOCK: a FIFO must not block the load waiting for a writer.
+ */
+static int open_beneath(int dirfd, const char *loc)
+{
+	const int flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+	struct open_how how = { .flags = (uint64_t)flags,
+				.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
+	long fd = syscall(SYS_openat2, dirfd, loc, &how, sizeof(how));
+
+	if (fd >= 0 || (errno != ENOSYS && errno != EPERM))
+		return (int)fd;
+	char part[PATH_MAX];
+	const char *p = loc;
+	int cur = dup(dirfd);
+
+	while (cur >= 0) {
+		const char *slash = strchr(p, '/');
+		size_t len = slash ? (size_t)(slash - p) : strlen(p);
+
+		if (len >= sizeof(part)) {
+			close(cur);
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		memcpy(part, p, len);
+		part[len] = 0;
+		if (!slash)	/* the file itself */
+			break;
+		p = slash + 1;
+		if (len == 0 || !strcmp(part, "."))
+			continue;
+		int next = openat(cur, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int e = errno;
+		struct stat st;
+
+		/* O_DIRECTORY | O_NOFOLLOW on a symlink says ENOTDIR: report the link. */
+		if (next < 0 && e == ENOTDIR && !fstatat(cur, part, &st, AT_SYMLINK_NOFOLLOW) && S_ISLNK(st.st_mode))
+			e = ELOOP;
+
+		close(cur);
+		errno = e;
+		cur = next;
+	}
+	if (cur < 0)
+		return -1;
+	int f = openat(cur, part, flags | O_NOFOLLOW);
+	int e = errno;
+
+	close(cur);
+	errno = e;
+	return f;
+}
+
 static tcc_status read_external(const Onnx__TensorProto *tp, const char *base_dir, void *dst,
 				size_t nbytes)
 {
 	const char *name = tp->name ? tp->name : "";
 	const char *loc = NULL;
 	long long off = 0, len = -1;
-	char path[PATH_MAX];
 	struct stat stbuf;
-	int fd;
+	int fd, dirfd;
 
 	for (size_t i = 0; i < tp->n_external_data; i++) {
 		const Onnx__StringStringEntryProto *e = tp->external_data[i];
@@ -90,31 +164,46 @@ static tcc_status read_external(const Onnx__TensorProto *tp, const char *base_di
 	if (!loc || !location_is_safe(loc))
 		return tcc_set_error(TCC_ERR_PARSE, "tensor '%s': bad external data location '%s'",
 				     name, loc ? loc : "(none)");
-	if (len >= 0 && (size_t)len != nbytes)
+	if (len >= 0 && (unsigned long long)len != nbytes)
 		return tcc_set_error(TCC_ERR_PARSE, "tensor '%s': external length %lld, dims need %zu",
 				     name, len, nbytes);
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", base_dir, loc) >= sizeof(path))
-		return tcc_set_error(TCC_ERR_INVALID_ARG, "tensor '%s': path too long", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* The model's directory is the root every location is resolved beneath. */
+	dirfd = open(base_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return tcc_set_errno(TCC_ERR_IO, errno, "tensor '%s': model directory '%s'", name, base_dir);
+	fd = open_beneath(dirfd, loc);
+	int open_errno = errno;
+
+	close(dirfd);
 	if (fd < 0)
-		return tcc_set_errno(TCC_ERR_IO, errno, "tensor '%s': external data '%s'", name, path);
-	if (fstat(fd, &stbuf) || (unsigned long long)off > (unsigned long long)stbuf.st_size ||
+		return tcc_set_error(open_errno == ENOENT ? TCC_ERR_IO : TCC_ERR_PARSE,
+				     "tensor '%s': external data '%s' in '%s': %s", name, loc, base_dir,
+				     open_failure(open_errno));
+	if (fstat(fd, &stbuf) != 0 || !S_ISREG(stbuf.st_mode)) {
+		close(fd);
+		return tcc_set_error(TCC_ERR_PARSE, "tensor '%s': external data '%s' is not a regular file",
+				     name, loc);
+	}
+	/* off <= size and size - off >= nbytes: no sum that could overflow. */
+	if ((unsigned long long)off > (unsigned long long)stbuf.st_size ||
 	    (unsigned long long)stbuf.st_size - (unsigned long long)off < nbytes) {
 		close(fd);
 		return tcc_set_error(TCC_ERR_PARSE,
-				     "tensor '%s': external data '%s' too short for offset %lld + %zu bytes",
-				     name, path, off, nbytes);
+				     "tensor '%s': external data '%s' has %lld bytes, too short for offset %lld + %zu bytes",
+				     name, loc, (long long)stbuf.st_size, off, nbytes);
 	}
 	size_t done = 0;
 
 	while (done < nbytes) {
 		ssize_t r = pread(fd, (char *)dst + done, nbytes - done, (off_t)(off + (long long)done));
 
+		if (r < 0 && errno == EINTR)
+			continue;
 		if (r <= 0) {
 			int e = r < 0 ? errno : EIO;
 
 			close(fd);
-			return tcc_set_errno(TCC_ERR_IO, e, "tensor '%s': reading '%s'", name, path);
+			return tcc_set_errno(TCC_ERR_IO, e, "tensor '%s': reading '%s'", name, loc);
 		}
 		done += (size_t)r;
 	}

@@ -10,11 +10,19 @@
  * is checked before use.  Little-endian, as every host tcc runs on.
  */
 #include "weights/internal.h"
+#include "weights/packed.h"
 #include "common/error.h"
 
 #include <string.h>
+#include <xxhash.h>
 
-#define PACK_MAGIC "TCCWPK01"
+/*
+ * 02: each entry carries the XXH3-64 of its name, dtype, dims and bytes,
+ * and the header the digest of those digests (the whole model's), so a
+ * loader can tell a buffer of another model with the same shapes.
+ */
+#define PACK_MAGIC "TCCWPK02"
+#define PACK_MAGIC_01 "TCCWPK01"
 #define PACK_ALIGN 64
 
 struct pack_header {
@@ -26,7 +34,7 @@ struct pack_header {
 	uint64_t names_size;
 	uint64_t data_off;
 	uint64_t total_size;
-	uint64_t reserved;
+	uint64_t model_digest;	/* XXH3-64 of the entries' digests, in index order */
 };
 
 struct pack_entry {
@@ -38,7 +46,28 @@ struct pack_entry {
 	int64_t dims[TCC_MAX_RANK];
 	uint64_t data_off;
 	uint64_t nbytes;
+	uint64_t digest;	/* tcc_weights_record_digest() */
 };
+
+uint64_t tcc_weights_record_digest(const char *name, tcc_dtype dtype, int rank, const int64_t *dims,
+				   const void *data, size_t nbytes)
+{
+	XXH3_state_t *s = XXH3_createState();
+	uint32_t meta[2] = { (uint32_t)dtype, (uint32_t)rank };
+	uint64_t h;
+
+	if (!s)	/* out of memory: a digest that matches nothing real */
+		return 0;
+	XXH3_64bits_reset(s);
+	XXH3_64bits_update(s, name, strlen(name) + 1);
+	XXH3_64bits_update(s, meta, sizeof(meta));
+	XXH3_64bits_update(s, dims, (size_t)(rank > 0 ? rank : 0) * sizeof(int64_t));
+	if (nbytes)
+		XXH3_64bits_update(s, data, nbytes);
+	h = XXH3_64bits_digest(s);
+	XXH3_freeState(s);
+	return h;
+}
 
 static uint64_t align_up(uint64_t v)
 {
@@ -82,7 +111,8 @@ tcc_status tcc_weights_pack_size(const tcc_weights_record *recs, size_t n, size_
 
 tcc_status tcc_weights_pack(void *dst, size_t dst_size, const tcc_weights_record *recs, size_t n)
 {
-	struct pack_header h = { .version = 1 };
+	struct pack_header h = { .version = 2 };
+	XXH3_state_t *model = NULL;
 	struct pack_entry e;
 	size_t need, i, len;
 	char *base = dst;
@@ -105,8 +135,9 @@ tcc_status tcc_weights_pack(void *dst, size_t dst_size, const tcc_weights_record
 	h.names_size = name_at - h.names_off;
 	h.data_off = align_up(name_at);
 	h.total_size = need;
-	memcpy(base, &h, sizeof(h));
-
+	if (!(model = XXH3_createState()))
+		return tcc_set_error(TCC_ERR_NO_MEMORY, "weights image: digest state");
+	XXH3_64bits_reset(model);
 	name_at = h.names_off;
 	data_at = h.data_off;
 	for (i = 0; i < n; i++) {
@@ -119,6 +150,9 @@ tcc_status tcc_weights_pack(void *dst, size_t dst_size, const tcc_weights_record
 		memcpy(e.dims, recs[i].dims, sizeof(e.dims));
 		e.data_off = data_at;
 		e.nbytes = recs[i].nbytes;
+		e.digest = tcc_weights_record_digest(recs[i].name, recs[i].dtype, recs[i].rank, recs[i].dims,
+						     recs[i].data, recs[i].nbytes);
+		XXH3_64bits_update(model, &e.digest, sizeof(e.digest));
 		memcpy(base + h.index_off + i * sizeof(e), &e, sizeof(e));
 		memcpy(base + name_at, recs[i].name, len + 1);
 		name_at += len + 1;
@@ -126,6 +160,9 @@ tcc_status tcc_weights_pack(void *dst, size_t dst_size, const tcc_weights_record
 			memcpy(base + data_at, recs[i].data, recs[i].nbytes);
 		data_at = align_up(data_at + recs[i].nbytes);
 	}
+	h.model_digest = XXH3_64bits_digest(model);
+	XXH3_freeState(model);
+	memcpy(base, &h, sizeof(h));
 	return TCC_OK;
 }
 
@@ -165,7 +202,10 @@ static tcc_status read_header(const void *image, size_t size, struct pack_header
 	if (!image || size < sizeof(*h))
 		return tcc_set_error(TCC_ERR_PARSE, "weights image: %zu bytes is too short", size);
 	memcpy(h, image, sizeof(*h));
-	if (memcmp(h->magic, PACK_MAGIC, 8) || h->version != 1)
+	if (!memcmp(h->magic, PACK_MAGIC_01, 8))
+		return tcc_set_error(TCC_ERR_PARSE, "weights image: made by an older tcc (format %s, without content "
+				     "digests): unload the buffer and load it again with this version", PACK_MAGIC_01);
+	if (memcmp(h->magic, PACK_MAGIC, 8) || h->version != 2)
 		return tcc_set_error(TCC_ERR_PARSE, "weights image: bad magic or version");
 	if (h->total_size > size || h->index_off != sizeof(*h) ||
 	    h->count > (size - sizeof(*h)) / sizeof(struct pack_entry) ||
@@ -176,8 +216,8 @@ static tcc_status read_header(const void *image, size_t size, struct pack_header
 	return TCC_OK;
 }
 
-static tcc_status read_entry(const void *image, const struct pack_header *h, size_t i,
-			     tcc_weights_record *rec)
+static tcc_status read_entry_digest(const void *image, const struct pack_header *h, size_t i,
+				    tcc_weights_record *rec, uint64_t *digest)
 {
 	const char *base = image;
 	struct pack_entry e;
@@ -196,7 +236,15 @@ static tcc_status read_entry(const void *image, const struct pack_header *h, siz
 	memcpy(rec->dims, e.dims, sizeof(rec->dims));
 	rec->data = base + e.data_off;
 	rec->nbytes = (size_t)e.nbytes;
+	if (digest)
+		*digest = e.digest;
 	return TCC_OK;
+}
+
+static tcc_status read_entry(const void *image, const struct pack_header *h, size_t i,
+			     tcc_weights_record *rec)
+{
+	return read_entry_digest(image, h, i, rec, NULL);
 }
 
 tcc_status tcc_weights_image_count(const void *image, size_t size, size_t *count)
@@ -251,4 +299,47 @@ tcc_status tcc_weights_image_find(const void *image, size_t size, const char *na
 			return TCC_OK;
 	}
 	return tcc_set_error(TCC_ERR_NOT_FOUND, "weights image: no initializer '%s'", name);
+}
+
+tcc_status tcc_weights_image_verify(const void *image, size_t size, const char *name, const void *data,
+				    size_t nbytes)
+{
+	struct pack_header h;
+	tcc_weights_record rec;
+	uint64_t digest;
+	tcc_status st;
+
+	if (!name || (!data && nbytes))
+		return tcc_set_error(TCC_ERR_INVALID_ARG, "tcc_weights_image_verify: NULL argument");
+	st = read_header(image, size, &h);
+	if (st)
+		return st;
+	for (size_t i = 0; i < h.count; i++) {
+		st = read_entry_digest(image, &h, i, &rec, &digest);
+		if (st)
+			return st;
+		if (strcmp(rec.name, name))
+			continue;
+		if (rec.nbytes == nbytes &&
+		    tcc_weights_record_digest(name, rec.dtype, rec.rank, rec.dims, data, nbytes) == digest)
+			return TCC_OK;
+		return tcc_set_error(TCC_ERR_INVALID_ARG,
+				     "initializer '%s': the weight buffer holds other values than the model file "
+				     "(content digest differs: a buffer of another model or a stale one)", name);
+	}
+	return tcc_set_error(TCC_ERR_NOT_FOUND, "weights image: no initializer '%s'", name);
+}
+
+tcc_status tcc_weights_image_model_digest(const void *image, size_t size, uint64_t *digest)
+{
+	struct pack_header h;
+	tcc_status st;
+
+	if (!digest)
+		return tcc_set_error(TCC_ERR_INVALID_ARG, "tcc_weights_image_model_digest: NULL argument");
+	st = read_header(image, size, &h);
+	if (st)
+		return st;
+	*digest = h.model_digest;
+	return TCC_OK;
 }

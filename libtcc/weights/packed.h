@@ -19,7 +19,8 @@
 #include <tcc/weights.h>
 
 #define TCC_WEIGHTS_PACKED_SUFFIX "@packed"
-#define TCC_WEIGHTS_PACKED_MAGIC "TCCPKW02"
+/* 03: plain_digest is the XXH3-64 of all the values (02 sampled 17 windows). */
+#define TCC_WEIGHTS_PACKED_MAGIC "TCCPKW03"
 
 /* Header flag: the buffer holds no plain record of the initializer, only this one. */
 #define TCC_WEIGHTS_PACKED_PLAIN_OMITTED 1u
@@ -48,17 +49,37 @@ _Static_assert(sizeof(struct tcc_weights_packed_header) == 128, "packed header i
 _Static_assert(TCC_MAX_RANK == 8, "plain_dims holds TCC_MAX_RANK dims");
 
 /*
- * The sample of @n bytes of values a buffer is checked against the model
- * file by, without reading all of the file's weights: window @k (0 to
- * TCC_WEIGHTS_SAMPLE_WINDOWS - 1) is [*off, *off + *len); 17 windows of 64
- * bytes spread over the values, ends included, or all of them, in order,
- * when there are fewer.  *len may be 0.
+ * The bytes of @n bytes of values a buffer is compared with the model file
+ * on: window @k (0 to TCC_WEIGHTS_SAMPLE_WINDOWS - 1) is [*off, *off + *len).
+ * Window 0 is all of them and the others are empty: 17 windows of 64 bytes
+ * let a buffer of another model with the same shapes through (one differing
+ * value between two windows), and a wrong model must never run silently.
+ * *len may be 0.
  */
 #define TCC_WEIGHTS_SAMPLE_WINDOWS 17
 void tcc_weights_sample_window(size_t n, size_t k, size_t *off, size_t *len);
 
-/* FNV-1a over that sample: what the loader compares when the plain copy was left out. */
+/* XXH3-64 of all @n bytes: what the loader compares when the plain copy was left out. */
 uint64_t tcc_weights_content_digest(const void *p, size_t n);
+
+/*
+ * The digest an image entry records: XXH3-64 over the name (with its NUL),
+ * dtype and rank (uint32 each), the @rank dims (int64) and all the bytes.
+ */
+uint64_t tcc_weights_record_digest(const char *name, tcc_dtype dtype, int rank, const int64_t *dims,
+				   const void *data, size_t nbytes);
+
+/*
+ * Does the image's record @name hold exactly @data (@nbytes)?  Compared by
+ * the digest recorded when the image was packed, so only @data is read.
+ * TCC_ERR_INVALID_ARG naming the initializer when not; TCC_ERR_NOT_FOUND
+ * when there is no such record.
+ */
+tcc_status tcc_weights_image_verify(const void *image, size_t size, const char *name, const void *data,
+				    size_t nbytes);
+
+/* The whole image's digest: of every record's, in index order. */
+tcc_status tcc_weights_image_model_digest(const void *image, size_t size, uint64_t *digest);
 
 /*
  * The packed record "NAME@packed" of @image, header checked: its header and

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the kernel-layer test binaries with cmocka's TAP output.  The JIT tests
+# Runs the kernel-layer test binaries with cmocka's TAP output, then the two-user
+# cache test (cache_two_users.sh, root only).  The JIT tests
 # use a private cache directory under $BUILD so they never touch ~/.cache.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -18,6 +19,8 @@ for t in "$BUILD"/tests/kernels/test_*; do
 	echo "# $t"
 	"$t" || rc=1
 done
+echo "# tests/kernels/cache_two_users.sh"
+BUILD=$BUILD tests/kernels/cache_two_users.sh || rc=1
 if ((n == 0)); then
 	echo "1..1"
 	echo "not ok 1 - kernel test binaries not built (run make tests)"

@@ -347,14 +347,20 @@ static void cache_dir_follows_the_environment(void **state)
 	if (home)
 		setenv("HOME", home, 1);
 	free(home);
-	/* A cache path that is a file is an I/O error, not a crash. */
+	/* A cache path that is a file is refused: the code compiles privately. */
 	char file[700];
 	snprintf(file, sizeof(file), "%s.notadir", cache);
 	FILE *f = fopen(file, "w");
 	fclose(f);
 	tcc_jit_module *m;
+	tcc_jit_stats s0, s1;
 	o.cache_dir = file;
-	assert_int_equal(tcc_jit_compile(&m, add_src, NULL, 0, NULL, &o), TCC_ERR_IO);
+	tcc_jit_get_stats(&s0);
+	assert_int_equal(tcc_jit_compile(&m, add_src, NULL, 0, NULL, &o), TCC_OK);
+	tcc_jit_get_stats(&s1);
+	assert_int_equal(s1.refused, s0.refused + 1);
+	assert_true(strncmp(tcc_jit_module_path(m), file, strlen(file)) != 0);
+	tcc_jit_module_free(m);
 }
 
 static void no_cache_leaves_nothing_behind(void **state)
@@ -433,6 +439,209 @@ static void concurrent_threads_share_one_entry(void **state)
 	}
 	assert_int_equal(count_files(cache, ".so"), 1);
 	assert_int_equal(count_files(cache, ".tmp.c") + count_files(cache, ".tmp.so"), 0);
+}
+
+/* ---- what the cache trusts (codegen/cache_dir.h) ---- */
+
+/* Compile add_src once with the cache as it is; must run correctly and not come from the cache. */
+static void compiles_privately(tcc_jit_stats *before)
+{
+	static const char *const syms[] = { "add" };
+	tcc_jit_module *m;
+	tcc_jit_stats after;
+	void *fn;
+
+	assert_int_equal(tcc_jit_compile(&m, add_src, syms, 1, &fn, NULL), TCC_OK);
+	assert_false(tcc_jit_module_from_cache(m));
+	check_add((add_fn)fn);
+	tcc_jit_get_stats(&after);
+	assert_true(after.refused > before->refused);
+	tcc_jit_module_free(m);
+}
+
+/* The name the entry for add_src has in @cache (compiled once to learn it). */
+static void entry_name(char *out, size_t len)
+{
+	tcc_jit_module *m;
+
+	assert_int_equal(tcc_jit_compile(&m, add_src, NULL, 0, NULL, NULL), TCC_OK);
+	snprintf(out, len, "%s", tcc_jit_module_path(m));
+	tcc_jit_module_free(m);
+	assert_int_equal(unlink(out), 0);
+}
+
+static void group_writable_cache_dir_is_refused(void **state)
+{
+	tcc_jit_stats s0;
+
+	assert_int_equal(mkdir(cache, 0700), 0);
+	assert_int_equal(chmod(cache, 0770), 0);	/* chmod: not subject to the umask */
+	tcc_jit_get_stats(&s0);
+	compiles_privately(&s0);
+	/* Nothing was written into the refused directory. */
+	assert_int_equal(count_files(cache, ".so") + count_files(cache, ".c"), 0);
+	/* Made private again, it is used. */
+	assert_int_equal(chmod(cache, 0700), 0);
+	tcc_jit_module *m;
+	assert_int_equal(tcc_jit_compile(&m, add_src, NULL, 0, NULL, NULL), TCC_OK);
+	assert_int_equal(count_files(cache, ".so"), 1);
+	tcc_jit_module_free(m);
+}
+
+static void symlinked_cache_dir_is_refused(void **state)
+{
+	char real[500];
+	tcc_jit_stats s0;
+
+	snprintf(real, sizeof(real), "%s.real", cache);
+	assert_int_equal(mkdir(real, 0700), 0);
+	assert_int_equal(symlink(real, cache), 0);
+	tcc_jit_get_stats(&s0);
+	compiles_privately(&s0);
+	assert_int_equal(count_files(real, ".so"), 0);
+}
+
+static void symlink_entry_is_refused_and_replaced(void **state)
+{
+	char path[700], target[700];
+	tcc_jit_stats s0;
+
+	entry_name(path, sizeof(path));
+	/* A link to a real shared object elsewhere: never followed, never loaded. */
+	snprintf(target, sizeof(target), "%s.elsewhere.so", cache);
+	FILE *f = fopen(target, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(symlink(target, path), 0);
+	tcc_jit_get_stats(&s0);
+	compiles_privately(&s0);
+	/* The rebuilt entry replaced the link (rename swaps names, it does not follow them). */
+	struct stat st;
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(stat(target, &st), 0);
+	assert_int_equal(st.st_size, 0);
+}
+
+static void fifo_entry_does_not_hang(void **state)
+{
+	char path[700];
+	tcc_jit_stats s0;
+
+	entry_name(path, sizeof(path));
+	assert_int_equal(mkfifo(path, 0600), 0);
+	/* cmocka has no timeout: a blocking open would hang here, so fork and bound it. */
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		alarm(60);
+		tcc_jit_get_stats(&s0);
+		static const char *const syms[] = { "add" };
+		tcc_jit_module *m;
+		void *fn;
+		if (tcc_jit_compile(&m, add_src, syms, 1, &fn, NULL) != TCC_OK)
+			_exit(1);
+		tcc_jit_stats s1;
+		tcc_jit_get_stats(&s1);
+		_exit(s1.refused == s0.refused + 1 && !tcc_jit_module_from_cache(m) ? 0 : 2);
+	}
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));	/* not killed by the alarm */
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+static void entry_of_another_user_is_refused(void **state)
+{
+	char path[700];
+	tcc_jit_stats s0;
+	tcc_jit_module *m;
+
+	if (geteuid() != 0)
+		skip();	/* giving a file to another user needs root */
+	assert_int_equal(tcc_jit_compile(&m, add_src, NULL, 0, NULL, NULL), TCC_OK);
+	snprintf(path, sizeof(path), "%s", tcc_jit_module_path(m));
+	tcc_jit_module_free(m);
+	/* Intact bytes, right trailer, but not ours: refused. */
+	assert_int_equal(chown(path, 65534, 65534), 0);
+	tcc_jit_get_stats(&s0);
+	compiles_privately(&s0);
+	/* A group-writable entry of ours is refused as well. */
+	assert_int_equal(chown(path, 0, 0), 0);
+	assert_int_equal(chmod(path, 0664), 0);
+	tcc_jit_get_stats(&s0);
+	compiles_privately(&s0);
+}
+
+/* $TCC_CACHE_SHARED: root's read-only cache is used for hits and never written. */
+static void shared_cache_is_read_only_and_root_owned(void **state)
+{
+	static const char *const syms[] = { "add" };
+	char shared[500];
+	tcc_jit_module *m;
+	tcc_jit_stats s0;
+	void *fn;
+
+	if (geteuid() != 0)
+		skip();	/* a root-owned directory is needed */
+	/* Filled by root as its own cache... */
+	snprintf(shared, sizeof(shared), "%s.shared", cache);
+	tcc_jit_options o = { .cache_dir = shared };
+	assert_int_equal(tcc_jit_compile(&m, add_src, syms, 1, &fn, &o), TCC_OK);
+	tcc_jit_module_free(m);
+	int before = compiler_runs();
+	/* ... then consulted first by everyone. */
+	setenv("TCC_CACHE_SHARED", shared, 1);
+	assert_int_equal(tcc_jit_compile(&m, add_src, syms, 1, &fn, NULL), TCC_OK);
+	assert_true(tcc_jit_module_from_cache(m));
+	assert_true(strncmp(tcc_jit_module_path(m), shared, strlen(shared)) == 0);
+	check_add((add_fn)fn);
+	tcc_jit_module_free(m);
+	assert_int_equal(compiler_runs(), before);
+	/* A miss compiles into the user's cache, not the shared one. */
+	assert_int_equal(tcc_jit_compile(&m, "int shared_miss(void) { return 3; }\n", NULL, 0, NULL, NULL),
+			 TCC_OK);
+	assert_int_equal(count_files(shared, ".so"), 1);
+	tcc_jit_module_free(m);
+	/* Writable by others: refused as a whole. */
+	assert_int_equal(chmod(shared, 0777), 0);
+	tcc_jit_get_stats(&s0);
+	assert_int_equal(tcc_jit_compile(&m, add_src, syms, 1, &fn, NULL), TCC_OK);
+	assert_true(strncmp(tcc_jit_module_path(m), shared, strlen(shared)) != 0);
+	tcc_jit_module_free(m);
+	tcc_jit_stats s1;
+	tcc_jit_get_stats(&s1);
+	assert_int_equal(s1.refused, s0.refused + 1);
+	unsetenv("TCC_CACHE_SHARED");
+}
+
+/*
+ * Modules are dlopen()ed as /proc/self/fd/N, and the loader knows objects
+ * by name: a module loaded after another was freed, under a reused N, must
+ * be itself, not the freed one.  Also while the first is still loaded.
+ */
+static void modules_loaded_through_descriptors_stay_distinct(void **state)
+{
+	static const char *const sx[] = { "fx" }, *const sy[] = { "fy" };
+	tcc_jit_module *x, *y, *z;
+	void *fx, *fy, *fz;
+
+	assert_int_equal(tcc_jit_compile(&x, "int fx(void) { return 1; }\n", sx, 1, &fx, NULL), TCC_OK);
+	assert_int_equal(((int (*)(void))fx)(), 1);
+	tcc_jit_module_free(x);
+	assert_int_equal(tcc_jit_compile(&y, "int fy(void) { return 2; }\n", sy, 1, &fy, NULL), TCC_OK);
+	assert_int_equal(((int (*)(void))fy)(), 2);
+	assert_null(tcc_jit_symbol(y, "fx"));
+	assert_int_equal(tcc_jit_compile(&z, "int fx(void) { return 3; }\n", sx, 1, &fz, NULL), TCC_OK);
+	assert_int_equal(((int (*)(void))fz)(), 3);
+	assert_int_equal(((int (*)(void))fy)(), 2);
+	tcc_jit_module_free(y);
+	tcc_jit_module_free(z);
+	/* From the cache as well. */
+	assert_int_equal(tcc_jit_compile(&x, "int fx(void) { return 1; }\n", sx, 1, &fx, NULL), TCC_OK);
+	assert_true(tcc_jit_module_from_cache(x));
+	assert_int_equal(((int (*)(void))fx)(), 1);
+	tcc_jit_module_free(x);
 }
 
 /* ---- the pointwise loop template, compiled and run ---- */
@@ -564,6 +773,13 @@ int main(void)
 		cmocka_unit_test_setup(concurrent_processes_share_one_entry, setup),
 		cmocka_unit_test_setup(concurrent_threads_share_one_entry, setup),
 		cmocka_unit_test_setup(pointwise_loops_compute_what_they_say, setup),
+		cmocka_unit_test_setup(modules_loaded_through_descriptors_stay_distinct, setup),
+		cmocka_unit_test_setup(group_writable_cache_dir_is_refused, setup),
+		cmocka_unit_test_setup(symlinked_cache_dir_is_refused, setup),
+		cmocka_unit_test_setup(symlink_entry_is_refused_and_replaced, setup),
+		cmocka_unit_test_setup(fifo_entry_does_not_hang, setup),
+		cmocka_unit_test_setup(entry_of_another_user_is_refused, setup),
+		cmocka_unit_test_setup(shared_cache_is_read_only_and_root_owned, setup),
 		cmocka_unit_test(cpu_features_match_the_kernels_view),
 	};
 	return cmocka_run_group_tests_name("jit", tests, NULL, NULL);

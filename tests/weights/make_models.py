@@ -77,6 +77,13 @@ def tiny(name, n, w):
 tiny("tiny", 3, (np.arange(12, dtype=np.float32) / 4).reshape(4, 3))
 tiny("tiny_other", 4, (np.arange(16, dtype=np.float32) / 4).reshape(4, 4))
 tiny("tiny_stale", 3, (np.arange(12, dtype=np.float32) / 8).reshape(4, 3))
+# wide / wide_one_value: a 4x16384 W (256 KiB) differing in one value, at byte
+# 4000: between the first two of the 17 windows of 64 bytes once sampled.
+wide = (np.arange(4 * 16384, dtype=np.float32) / 1000).reshape(4, 16384)
+tiny("wide", 16384, wide)
+wide = wide.copy()
+wide.flat[1000] += 1
+tiny("wide_one_value", 16384, wide)
 
 # dyn.onnx: symbolic batch (compiled per shape, from the same buffer);
 # ext.onnx + ext.data: the weights as ONNX external data.

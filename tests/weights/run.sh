@@ -19,6 +19,13 @@ if /usr/bin/python3 tests/weights/make_models.py build/tests/weights/models 2>/d
 else
 	echo "# make_models.py failed (python3-onnx/numpy missing?): test_model_weights skips"
 fi
+# Models with external data (test_external_data makes the files they point at).
+rm -rf build/tests/weights/external
+if /usr/bin/python3 tests/weights/make_external.py build/tests/weights/external 2>/dev/null; then
+	export TCC_WEIGHTS_TEST_EXTERNAL=$PWD/build/tests/weights/external
+else
+	echo "# make_external.py failed (python3-onnx missing?): test_external_data skips"
+fi
 for t in build/tests/weights/test_*; do
 	[[ -x $t ]] || continue
 	echo "# $t"

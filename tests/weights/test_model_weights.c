@@ -257,6 +257,30 @@ static void expect_error(const char *onnx, const char *weights, tcc_status want,
 	assert_non_null(strstr(tcc_last_error(), needle));
 }
 
+/*
+ * Two models with the same names, dtypes and shapes whose W differs in one
+ * value (byte 4000 of 256 KiB): the buffer of one is refused for the other,
+ * naming W, whether W is stored plain or only pre-packed.
+ */
+static void one_differing_value_is_caught_and_named(void **state)
+{
+	NEED_MODELS();
+	for (int keep_plain = 0; keep_plain < 2; keep_plain++) {
+		const char *name = buffer_name(keep_plain ? "wide_plain" : "wide");
+		tcc_weights *w = load_model_buffer(name, model("wide"), keep_plain);
+		tcc_options o = { .threads = 1, .opt_level = 1, .weights = name };
+		tcc_model *m;
+
+		assert_int_equal(tcc_model_load(&m, model("wide"), &o), TCC_OK);
+		tcc_model_free(m);
+		assert_int_equal(tcc_model_load(&m, model("wide_one_value"), &o), TCC_ERR_INVALID_ARG);
+		print_message("# keep_plain %d: %s\n", keep_plain, tcc_last_error());
+		assert_non_null(strstr(tcc_last_error(), "initializer 'W'"));
+		assert_non_null(strstr(tcc_last_error(), "other values"));
+		tcc_weights_close(w);
+	}
+}
+
 static void a_buffer_of_another_model_is_a_clear_error(void **state)
 {
 	const char *name = buffer_name("tiny");
@@ -437,6 +461,7 @@ int main(void)
 		cmocka_unit_test(bn_folding_does_not_write_into_the_mapping),
 		cmocka_unit_test(two_processes_run_from_one_buffer),
 		cmocka_unit_test(a_buffer_of_another_model_is_a_clear_error),
+		cmocka_unit_test(one_differing_value_is_caught_and_named),
 		cmocka_unit_test(prepacking_privately_is_counted),
 		cmocka_unit_test(gemm_with_alpha_and_bias_is_prepacked_privately),
 		cmocka_unit_test(symbolic_model_specialises_from_the_buffer),

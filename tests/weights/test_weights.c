@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include <tcc/weights.h>
+#include "weights/packed.h"
 
 #define MIB ((size_t)1 << 20)
 
@@ -627,6 +628,52 @@ static void malformed_images_are_rejected(void **state)
 	assert_int_equal(tcc_weights_pack_size(&rec, 1, &size), TCC_ERR_INVALID_ARG);
 }
 
+/*
+ * Every record carries the digest of its name, dtype, dims and bytes: the
+ * same values pass, one changed byte anywhere is named; images of the
+ * format before digests (TCCWPK01) are refused saying so.
+ */
+static void records_carry_content_digests(void **state)
+{
+	static float a[4096], b[4096];
+	tcc_weights_record rec[2] = {
+		{ .name = "w", .dtype = TCC_F32, .rank = 2, .dims = { 64, 64 }, .data = a, .nbytes = sizeof(a) },
+		{ .name = "v", .dtype = TCC_F32, .rank = 1, .dims = { 4096 }, .data = b, .nbytes = sizeof(b) },
+	};
+	static unsigned char img[80 * 1024];
+	static float model[4096];
+	uint64_t d1, d2;
+	size_t size;
+
+	for (int i = 0; i < 4096; i++)
+		a[i] = (float)i, b[i] = (float)-i;
+	assert_int_equal(tcc_weights_pack_size(rec, 2, &size), TCC_OK);
+	assert_true(size <= sizeof(img));
+	assert_int_equal(tcc_weights_pack(img, sizeof(img), rec, 2), TCC_OK);
+	memcpy(model, a, sizeof(a));
+	assert_int_equal(tcc_weights_image_verify(img, size, "w", model, sizeof(model)), TCC_OK);
+	model[1000] += 1;	/* one value, between any two sample windows */
+	assert_int_equal(tcc_weights_image_verify(img, size, "w", model, sizeof(model)), TCC_ERR_INVALID_ARG);
+	assert_non_null(strstr(tcc_last_error(), "initializer 'w'"));
+	assert_int_equal(tcc_weights_image_verify(img, size, "v", b, sizeof(b)), TCC_OK);
+	assert_int_equal(tcc_weights_image_verify(img, size, "u", b, sizeof(b)), TCC_ERR_NOT_FOUND);
+	/* The whole image's digest moves with any record's values. */
+	assert_int_equal(tcc_weights_image_model_digest(img, size, &d1), TCC_OK);
+	b[7] = 1;
+	assert_int_equal(tcc_weights_pack(img, sizeof(img), rec, 2), TCC_OK);
+	assert_int_equal(tcc_weights_image_model_digest(img, size, &d2), TCC_OK);
+	assert_true(d1 != d2);
+	/* The dims are part of a record's digest, not only its bytes. */
+	assert_true(tcc_weights_record_digest("w", TCC_F32, 2, (const int64_t[]){ 64, 64 }, a, sizeof(a)) !=
+		    tcc_weights_record_digest("w", TCC_F32, 2, (const int64_t[]){ 32, 128 }, a, sizeof(a)));
+	/* An image of the previous format. */
+	memcpy(img, "TCCWPK01", 8);
+	assert_int_equal(tcc_weights_image_verify(img, size, "w", a, sizeof(a)), TCC_ERR_PARSE);
+	assert_non_null(strstr(tcc_last_error(), "older tcc"));
+	tcc_weights_record got;
+	assert_int_equal(tcc_weights_image_find(img, size, "w", &got), TCC_ERR_PARSE);
+}
+
 /* After everything above: no fd of ours left open, none of our names left. */
 static void nothing_leaks(void **state)
 {
@@ -671,6 +718,7 @@ int main(void)
 		cmocka_unit_test(packed_records_are_found_in_place),
 		cmocka_unit_test(onnx_initializers_are_loaded_once),
 		cmocka_unit_test(malformed_images_are_rejected),
+		cmocka_unit_test(records_carry_content_digests),
 		cmocka_unit_test(nothing_leaks),
 	};
 
