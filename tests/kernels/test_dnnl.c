@@ -80,6 +80,8 @@ static double apply_post(const tcc_dnnl_post_ops *post, double x, double residua
 		case TCC_DNNL_POST_CLIP: x = fmin(fmax(x, p->alpha), p->beta); break;
 		case TCC_DNNL_POST_LINEAR: x = p->alpha * x + p->beta; break;
 		case TCC_DNNL_POST_ADD: x += residual; break;
+		case TCC_DNNL_POST_HARDSWISH: x = x * fmin(fmax(x / 6 + 0.5, 0), 1); break;
+		case TCC_DNNL_POST_SWISH: x = x / (1 + exp(-p->alpha * x)); break;
 		}
 	}
 	return x;
@@ -329,6 +331,20 @@ static void conv_depthwise_dilated(void **state)
 				 .dilation = { 2, 2 }, .pad_begin = { 2, 2 }, .pad_end = { 2, 2 },
 				 .post = { 1, { { TCC_DNNL_POST_CLIP, 0, 6 } } } };
 	check_conv(d);
+}
+
+/* MobileNetV3's and EfficientNet's activations as post-ops of a dense and a depthwise conv. */
+static void conv_hardswish_and_swish_post_ops(void **state)
+{
+	tcc_dnnl_conv_desc d = { .N = 1, .C = 16, .H = 9, .W = 11, .OC = 24, .KH = 3, .KW = 3,
+				 .pad_begin = { 1, 1 }, .pad_end = { 1, 1 },
+				 .post = { 1, { { TCC_DNNL_POST_HARDSWISH, 0, 0 } } } };
+	tcc_dnnl_conv_desc dw = { .N = 1, .C = 24, .H = 9, .W = 11, .OC = 24, .KH = 3, .KW = 3, .groups = 24,
+				  .pad_begin = { 1, 1 }, .pad_end = { 1, 1 },
+				  .post = { 1, { { TCC_DNNL_POST_SWISH, 1.0f, 0 } } } };
+
+	check_conv(d);
+	check_conv(dw);
 }
 
 /*
@@ -762,6 +778,7 @@ int main(void)
 		cmocka_unit_test(conv_strided_padded_bias_residual_relu),
 		cmocka_unit_test(conv_wide_channels_asymmetric_pads),
 		cmocka_unit_test(conv_depthwise_dilated),
+		cmocka_unit_test(conv_hardswish_and_swish_post_ops),
 		cmocka_unit_test(conv_depthwise_uses_a_depthwise_kernel),
 		cmocka_unit_test(conv_grouped_1x1),
 		cmocka_unit_test(conv_transpose_grouped_output_padding),
