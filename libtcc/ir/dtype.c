@@ -2,6 +2,8 @@
 /* Element types: sizes, names, and scalar conversions used by generic kernels. */
 #include "ir/ir.h"
 
+#include <stdint.h>
+
 #include <math.h>
 #include <string.h>
 
@@ -158,18 +160,47 @@ void tcc_store_i64(tcc_dtype t, void *p, int64_t i, int64_t v)
 	}
 }
 
+/*
+ * Saturating: a product that overflows is INT64_MAX (SIZE_MAX bytes), which
+ * no allocation satisfies, rather than a small wrapped-around size that a
+ * kernel would then index past.
+ */
 int64_t tv_numel(const tv *t)
 {
 	int64_t n = 1;
 
 	for (int i = 0; i < t->rank; i++)
-		n *= t->dims[i];
+		if (__builtin_mul_overflow(n, t->dims[i], &n))
+			return INT64_MAX;
 	return n;
 }
 
 size_t tv_nbytes(const tv *t)
 {
-	return (size_t)tv_numel(t) * tcc_dtype_size(t->dtype);
+	size_t nb;
+
+	if (!tv_size_ok(t, NULL, &nb))
+		return SIZE_MAX;
+	return nb;
+}
+
+bool tv_size_ok(const tv *t, int64_t *numel, size_t *nbytes)
+{
+	int64_t n = 1;
+	size_t nb;
+
+	if (t->rank < 0 || t->rank > TCC_MAX_RANK)
+		return false;
+	for (int i = 0; i < t->rank; i++)
+		if (t->dims[i] < 0 || __builtin_mul_overflow(n, t->dims[i], &n))
+			return false;
+	if (__builtin_mul_overflow((size_t)n, tcc_dtype_size(t->dtype), &nb))
+		return false;
+	if (numel)
+		*numel = n;
+	if (nbytes)
+		*nbytes = nb;
+	return true;
 }
 
 bool tv_same_shape(const tv *a, const tv *b)

@@ -21,8 +21,10 @@ typedef struct tv {
 	void *data;
 } tv;
 
-int64_t tv_numel(const tv *t);
-size_t tv_nbytes(const tv *t);
+int64_t tv_numel(const tv *t);	/* INT64_MAX when the product overflows */
+size_t tv_nbytes(const tv *t);	/* SIZE_MAX when it overflows */
+/* Element count and bytes, false when a dim is negative or either overflows. */
+bool tv_size_ok(const tv *t, int64_t *numel, size_t *nbytes);
 bool tv_same_shape(const tv *a, const tv *b);
 
 typedef enum ir_tensor_kind {

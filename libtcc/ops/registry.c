@@ -3,7 +3,9 @@
 #include "ops/ops.h"
 #include "ops/elementwise.h"
 #include "ops/conv.h"
+#include "ops/schema.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,32 +15,89 @@ static const op_def *const tables[] = {
 	ops_elementwise_binary, ops_elementwise_unary, ops_reduce, ops_shape, ops_nn, ops_conv, ops_linalg, ops_misc, ops_resize, ops_extra, ops_quant_signal, ops_rnn, ops_qlinear, ops_select, ops_gridsample,
 };
 
-const op_def *op_find(const char *op_type)
+/*
+ * What op_find() hands out: a copy of each op's definition whose infer
+ * first checks the node's input element types against ONNX's schema for
+ * the model's opset (ops/schema.h), then runs the op's own infer (its shape
+ * rules), then checks the output types it produced.  Infer runs before
+ * every kernel (at load for static nodes, just before the kernel for
+ * dynamic ones), so no kernel reads a buffer with the wrong element size.
+ */
+#define OP_MAX 512
+static op_def checked[OP_MAX];
+static const op_def *raw[OP_MAX];
+static int n_checked;
+static pthread_once_t checked_once = PTHREAD_ONCE_INIT;
+
+static const op_def *raw_of(const op_def *d)
+{
+	return d >= checked && d < checked + n_checked ? raw[d - checked] : NULL;
+}
+
+static tcc_status checked_infer(const ir_node *n, const op_env *env, tv *const *in, int n_in, tv *out,
+				int n_out)
+{
+	const op_def *d = raw_of(n->op);
+	tcc_status st;
+
+	if (!d)
+		return op_err(n, TCC_ERR_INTERNAL, "node's op is not a registered definition");
+	st = op_schema_check_types(n, env->opset, in, n_in, NULL, 0);
+	if (st)
+		return st;
+	st = d->infer(n, env, in, n_in, out, n_out);
+	if (st)
+		return st;
+	for (int j = 0; j < n_out; j++) {
+		size_t nb;
+
+		if (!tv_size_ok(&out[j], NULL, &nb))
+			return op_err(n, TCC_ERR_INVALID_ARG, "output %d: negative dim or size overflow", j);
+		if (env->max_tensor_bytes && nb > env->max_tensor_bytes)
+			return op_err(n, TCC_ERR_INVALID_ARG,
+				      "output %d would be %zu bytes, over the ceiling of %zu (tcc_options.max_tensor_bytes)",
+				      j, nb, env->max_tensor_bytes);
+	}
+	return op_schema_check_types(n, env->opset, in, n_in, out, n_out);
+}
+
+static void build_checked(void)
 {
 	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
-		for (const op_def *d = tables[t]; d->name; d++)
-			if (strcmp(d->name, op_type) == 0)
-				return d;
+		for (const op_def *d = tables[t]; d->name && n_checked < OP_MAX; d++) {
+			raw[n_checked] = d;
+			checked[n_checked] = *d;
+			checked[n_checked].infer = checked_infer;
+			n_checked++;
+		}
+}
+
+const op_def *op_find(const char *op_type)
+{
+	pthread_once(&checked_once, build_checked);
+	for (int i = 0; i < n_checked; i++)
+		if (strcmp(checked[i].name, op_type) == 0)
+			return &checked[i];
 	return NULL;
+}
+
+const op_def *op_find_unchecked(const char *op_type)
+{
+	const op_def *d = op_find(op_type);
+
+	return d ? raw_of(d) : NULL;
 }
 
 int op_count(void)
 {
-	int n = 0;
-
-	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
-		for (const op_def *d = tables[t]; d->name; d++)
-			n++;
-	return n;
+	pthread_once(&checked_once, build_checked);
+	return n_checked;
 }
 
 const op_def *op_at(int i)
 {
-	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
-		for (const op_def *d = tables[t]; d->name; d++)
-			if (i-- == 0)
-				return d;
-	return NULL;
+	pthread_once(&checked_once, build_checked);
+	return i >= 0 && i < n_checked ? &checked[i] : NULL;
 }
 
 tcc_status op_err(const ir_node *n, tcc_status st, const char *fmt, ...)
