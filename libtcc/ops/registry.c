@@ -46,7 +46,7 @@ static tcc_status checked_infer(const ir_node *n, const op_env *env, tv *const *
 	if (st)
 		return st;
 	st = d->infer(n, env, in, n_in, out, n_out);
-	if (st)
+	if (st || (st = op_check_outputs(n, out, n_out)))
 		return st;
 	for (int j = 0; j < n_out; j++) {
 		size_t nb;
