@@ -54,9 +54,20 @@ bool tcc_dtype_is_unsigned_int(tcc_dtype t)
 	return t == TCC_U8 || t == TCC_U16 || t == TCC_U32 || t == TCC_U64 || t == TCC_BOOL;
 }
 
+/*
+ * The compiler's half type converts with correct rounding (F16C where the
+ * CPU has it).  clang before 15 has no _Float16 on x86 but a storage-only
+ * __fp16 with the same conversions (the fuzzing build uses clang-14).
+ */
+#if defined(__clang__) && __clang_major__ < 15
+typedef __fp16 tcc_half;
+#else
+typedef _Float16 tcc_half;
+#endif
+
 float tcc_f16_to_f32(uint16_t h)
 {
-	_Float16 f;
+	tcc_half f;
 
 	memcpy(&f, &h, 2);
 	return (float)f;
@@ -64,7 +75,7 @@ float tcc_f16_to_f32(uint16_t h)
 
 uint16_t tcc_f32_to_f16(float f)
 {
-	_Float16 h = (_Float16)f;
+	tcc_half h = (tcc_half)f;
 	uint16_t u;
 
 	memcpy(&u, &h, 2);

@@ -104,6 +104,19 @@ extern const op_def ops_gridsample[];
  * model cannot make a kernel index past a wrapped-around allocation.
  */
 tcc_status op_check_outputs(const ir_node *n, const tv *out, int n_out);
+/*
+ * Checked int64 arithmetic for sizes computed from a model's attributes and
+ * values (false on overflow): infer functions must never wrap around.
+ */
+static inline bool i64_mul(int64_t a, int64_t b, int64_t *r)
+{
+	return !__builtin_mul_overflow(a, b, r);
+}
+
+static inline bool i64_add(int64_t a, int64_t b, int64_t *r)
+{
+	return !__builtin_add_overflow(a, b, r);
+}
 tcc_status op_check_dtype(const ir_node *n, int input, tcc_dtype dt, unsigned allowed);
 
 #endif

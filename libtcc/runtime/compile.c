@@ -165,8 +165,9 @@ static tcc_status compile_passes(tcc_model *m)
 	if (st)
 		return st;
 	m->arena_bytes = m->stats.arena_bytes;
-	if (m->arena_bytes) {
-		m->arena = aligned_alloc(TCC_ARENA_ALIGN, m->arena_bytes);
+	/* Never NULL: empty tensors get arena pointers too, and NULL + 0 is undefined. */
+	{
+		m->arena = aligned_alloc(TCC_ARENA_ALIGN, m->arena_bytes ? m->arena_bytes : TCC_ARENA_ALIGN);
 		if (!m->arena)
 			return tcc_set_error(TCC_ERR_NO_MEMORY, "arena of %zu bytes", m->arena_bytes);
 	}

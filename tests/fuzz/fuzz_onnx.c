@@ -10,10 +10,11 @@
 #include <tcc/tcc.h>
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define FUZZ_MAX_BYTES ((size_t)16 << 20)
+#define FUZZ_MAX_BYTES ((size_t)1 << 20)
 
 static void run_once(tcc_model *m)
 {
@@ -46,9 +47,12 @@ static void run_once(tcc_model *m)
 		if (!in[i].data)
 			goto out;
 	}
-	if (tcc_model_run(m, in, ni, out, no) == TCC_OK)
+	if (tcc_model_run(m, in, ni, out, no) == TCC_OK) {
 		for (int k = 0; k < no; k++)
 			tcc_free(out[k].data);
+	} else if (getenv("TCC_FUZZ_VERBOSE")) {
+		fprintf(stderr, "run: %s\n", tcc_last_error());
+	}
 out:
 	for (int i = 0; i < ni; i++)
 		free(in[i].data);
@@ -64,8 +68,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	};
 	tcc_model *m;
 
-	if (tcc_model_load_buffer(&m, data, size, &o) != TCC_OK)
+	if (tcc_model_load_buffer(&m, data, size, &o) != TCC_OK) {
+		if (getenv("TCC_FUZZ_VERBOSE"))	/* why a seed does not load */
+			fprintf(stderr, "load: %s\n", tcc_last_error());
 		return 0;
+	}
 	run_once(m);
 	tcc_model_free(m);
 	return 0;

@@ -34,7 +34,8 @@ fuzz-build:
 	  echo "  FUZZ  $(FUZZ_BUILD)/fuzz_$$n"; \
 	  $(FUZZ_CC) -std=c11 -D_GNU_SOURCE -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer -Iinclude -Ilibtcc \
 	    -o $(FUZZ_BUILD)/fuzz_$$n tests/fuzz/fuzz_$$n.c $$($(MAKE) -s --no-print-directory fuzz-extra-$$n) \
-	    $(FUZZ_BUILD)/lib/lib$(LIB_NAME).a $(LIBTCC_PKG_LIBS) $(LIBTCC_LDLIBS) -fopenmp -pthread; \
+	    $(FUZZ_BUILD)/lib/lib$(LIB_NAME).a $(LIBTCC_PKG_LIBS) $(LIBTCC_LDLIBS) -fopenmp -pthread \
+	    $$($(FUZZ_CC) -print-libgcc-file-name --rtlib=compiler-rt); \
 	done
 
 fuzz-extra-%:
