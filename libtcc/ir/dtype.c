@@ -195,6 +195,23 @@ size_t tv_nbytes(const tv *t)
 	return nb;
 }
 
+bool tv_dims_sane(int rank, const int64_t *dims)
+{
+	int64_t nz = 1;
+
+	if (rank < 0 || rank > TCC_MAX_RANK)
+		return false;
+	for (int i = 0; i < rank; i++) {
+		if (dims[i] < 0)
+			return false;
+		if (dims[i] && (dims[i] > TV_MAX_ELEMS || nz > TV_MAX_ELEMS / dims[i]))
+			return false;
+		if (dims[i])
+			nz *= dims[i];
+	}
+	return true;
+}
+
 bool tv_size_ok(const tv *t, int64_t *numel, size_t *nbytes)
 {
 	int64_t n = 1;

@@ -34,6 +34,35 @@ static const op_def *raw_of(const op_def *d)
 	return d >= checked && d < checked + n_checked ? raw[d - checked] : NULL;
 }
 
+/*
+ * Inputs ONNX defines as scalars (an axis, a count, a bound): kernels read
+ * their element 0, which must exist.  The generated schemas carry no ranks,
+ * hence this short list (bit i: input i).
+ */
+static const struct scalar_inputs {
+	const char *op;
+	unsigned inputs;
+} scalar_inputs[] = {
+	{ "BlackmanWindow", 1u << 0 }, { "Clip", 1u << 1 | 1u << 2 }, { "CumSum", 1u << 1 },
+	{ "DFT", 1u << 1 | 1u << 2 }, { "Dropout", 1u << 1 | 1u << 2 }, { "HammingWindow", 1u << 0 },
+	{ "HannWindow", 1u << 0 }, { "MelWeightMatrix", 0x1fu }, { "NonMaxSuppression", 1u << 2 | 1u << 3 | 1u << 4 },
+	{ "OneHot", 1u << 1 }, { "Range", 0x7u }, { "STFT", 1u << 1 | 1u << 3 }, { "TopK", 1u << 1 },
+	{ "Trilu", 1u << 1 },
+};
+
+static tcc_status check_scalars(const ir_node *n, tv *const *in, int n_in)
+{
+	for (size_t k = 0; k < sizeof(scalar_inputs) / sizeof(scalar_inputs[0]); k++) {
+		if (strcmp(scalar_inputs[k].op, n->op_type))
+			continue;
+		for (int i = 0; i < n_in && i < 32; i++)
+			if ((scalar_inputs[k].inputs & (1u << i)) && in[i] && tv_numel(in[i]) != 1)
+				return op_err(n, TCC_ERR_INVALID_ARG, "input %d must hold one value, it has %lld", i,
+					      (long long)tv_numel(in[i]));
+	}
+	return TCC_OK;
+}
+
 static tcc_status checked_infer(const ir_node *n, const op_env *env, tv *const *in, int n_in, tv *out,
 				int n_out)
 {
@@ -43,7 +72,7 @@ static tcc_status checked_infer(const ir_node *n, const op_env *env, tv *const *
 	if (!d)
 		return op_err(n, TCC_ERR_INTERNAL, "node's op is not a registered definition");
 	st = op_schema_check_types(n, env->opset, in, n_in, NULL, 0);
-	if (st)
+	if (st || (st = check_scalars(n, in, n_in)))
 		return st;
 	st = d->infer(n, env, in, n_in, out, n_out);
 	if (st || (st = op_check_outputs(n, out, n_out)))
@@ -114,20 +143,14 @@ tcc_status op_err(const ir_node *n, tcc_status st, const char *fmt, ...)
 tcc_status op_check_outputs(const ir_node *n, const tv *out, int n_out)
 {
 	for (int j = 0; j < n_out; j++) {
-		uint64_t cnt = 1;
-
 		if (out[j].rank < 0 || out[j].rank > TCC_MAX_RANK)
 			return op_err(n, TCC_ERR_UNSUPPORTED, "output %d has rank %d", j, out[j].rank);
-		for (int i = 0; i < out[j].rank; i++) {
-			int64_t d = out[j].dims[i];
-
-			if (d < 0)
+		for (int i = 0; i < out[j].rank; i++)
+			if (out[j].dims[i] < 0)
 				return op_err(n, TCC_ERR_INVALID_ARG, "output %d dim %d is negative (%lld)", j, i,
-					      (long long)d);
-			if (d && cnt > (UINT64_C(1) << 48) / (uint64_t)d)
-				return op_err(n, TCC_ERR_INVALID_ARG, "output %d has too many elements", j);
-			cnt *= (uint64_t)d;
-		}
+					      (long long)out[j].dims[i]);
+		if (!tv_dims_sane(out[j].rank, out[j].dims))
+			return op_err(n, TCC_ERR_INVALID_ARG, "output %d has too many elements", j);
 		if (!tcc_dtype_size(out[j].dtype))
 			return op_err(n, TCC_ERR_UNSUPPORTED, "output %d has dtype %s", j, tcc_dtype_name(out[j].dtype));
 	}

@@ -60,6 +60,14 @@ static void set_ceilings(tcc_model *m)
  */
 static tcc_status validate_nodes(const ir_graph *g)
 {
+	/* Declared inputs and constants keep the shape bound infer keeps for the rest. */
+	for (int t = 0; t < g->n_tensors; t++) {
+		const ir_tensor *x = &g->tensors[t];
+
+		if (x->kind != IR_INTERMEDIATE && x->shape_known && !tv_dims_sane(x->v.rank, x->v.dims))
+			return tcc_set_error(TCC_ERR_INVALID_ARG, "tensor '%s': its dims are too large (more than 2^48 elements)",
+					     x->name);
+	}
 	for (int i = 0; i < g->n_nodes; i++) {
 		tcc_status st;
 

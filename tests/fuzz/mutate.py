@@ -153,13 +153,38 @@ def mut_opset(m, r):
             o.version = r.choice([1, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18])
 
 
+NP_TYPES = ["float32", "float64", "float16", "int8", "uint8", "int16", "uint16", "int32", "int64",
+            "uint32", "uint64", "bool"]
+
+
+def mut_retype_init(m, r):
+    """An initializer re-encoded in another element type: it still loads, the op must refuse it."""
+    if not m.graph.initializer:
+        return mut_dtype(m, r)
+    t = r.choice(m.graph.initializer)
+    arr = onnx.numpy_helper.to_array(t)
+    t.CopyFrom(onnx.numpy_helper.from_array(arr.astype(r.choice(NP_TYPES)), t.name))
+
+
+def mut_reshape_init(m, r):
+    """An initializer replaced by one of another (often empty or mismatched) shape."""
+    import numpy as np
+    if not m.graph.initializer:
+        return mut_dim(m, r)
+    t = r.choice(m.graph.initializer)
+    arr = onnx.numpy_helper.to_array(t)
+    shape = [r.choice([0, 1, 1, 2, 3, 5]) for _ in range(r.choice([0, 1, 1, 2, 3, 4]))]
+    new = (np.arange(int(np.prod(shape)), dtype=np.float64) % 7).astype(arr.dtype).reshape(shape)
+    t.CopyFrom(onnx.numpy_helper.from_array(new, t.name))
+
+
 def mut_op(m, r):
     if m.graph.node:
         r.choice(m.graph.node).op_type = r.choice(OPS)
 
 
 STRUCT = [mut_dtype, mut_dim, mut_dim, mut_int_init, mut_int_init, mut_input, mut_attr, mut_attr,
-          mut_opset, mut_op, mut_op]
+          mut_opset, mut_op, mut_op, mut_retype_init, mut_retype_init, mut_reshape_init, mut_reshape_init]
 
 
 def flip_bytes(data, r):
@@ -193,7 +218,7 @@ def main():
         for _ in range(r.randrange(1, 5)):
             try:
                 r.choice(STRUCT)(m, r)
-            except (ValueError, TypeError, OverflowError, IndexError):
+            except (ValueError, TypeError, OverflowError, IndexError, KeyError):
                 pass
         try:
             out = m.SerializeToString()

@@ -112,8 +112,19 @@ case("matmul_k0", "ok", "TCC_OK", "", [h.make_node("MatMul", ["a", "b"], ["y"], 
 case("depthtospace_huge_block", "load", "TCC_ERR_INVALID_ARG", "node 'd' (DepthToSpace): bad blocksize",
      [h.make_node("DepthToSpace", ["x"], ["y"], name="d", blocksize=1 << 32)], [vi("x", F, [1, 4, 2, 2])], [vi("y", F, None)])
 # ---- size arithmetic and ceilings ----
-case("input_dim_2_62", "load", "TCC_ERR_INVALID_ARG", "node 'r' (Relu): output 0 has too many elements",
+case("input_dim_2_62", "load", "TCC_ERR_INVALID_ARG", "tensor 'x': its dims are too large",
      [h.make_node("Relu", ["x"], ["y"], name="r")], [vi("x", F, [1 << 62])], [vi("y", F, [1 << 62])])
+case("empty_tensor_huge_dims", "load", "TCC_ERR_INVALID_ARG", "tensor 'x': its dims are too large",
+     [h.make_node("Flatten", ["x"], ["y"], name="f", axis=2)], [vi("x", F, [0, 1 << 62, 4])], [vi("y", F, None)])
+case("topk_k_empty", "load", "TCC_ERR_INVALID_ARG", "node 't' (TopK): input 1 must hold one value, it has 0",
+     [h.make_node("TopK", ["x", "k"], ["v", "i"], name="t")], [vi("x", F, [2, 3])], [vi("v", F, None), vi("i", T.INT64, None)],
+     [init("k", np.zeros(0, i64))])
+case("cumsum_axis_empty", "load", "TCC_ERR_INVALID_ARG", "node 'c' (CumSum): input 1 must hold one value, it has 0",
+     [h.make_node("CumSum", ["x", "ax"], ["y"], name="c")], [vi("x", F, [2, 3])], [vi("y", F, None)],
+     [init("ax", np.zeros(0, i64))])
+case("clip_min_empty", "load", "TCC_ERR_INVALID_ARG", "node 'c' (Clip): input 1 must hold one value, it has 0",
+     [h.make_node("Clip", ["x", "lo"], ["y"], name="c")], [vi("x", F, [2])], [vi("y", F, None)],
+     [init("lo", np.zeros(0, f32))])
 case("tile_overflow", "load", "TCC_ERR_INVALID_ARG", "node 't' (Tile): repeat",
      [h.make_node("Tile", ["x", "r"], ["y"], name="t")], [vi("x", F, [2, 2])], [vi("y", F, None)],
      [init("r", np.array([1 << 62, 1 << 62], i64))])
