@@ -42,11 +42,14 @@ fuzz-extra-%:
 	@echo $(FUZZ_EXTRA_$*)
 
 # New inputs go to $(FUZZ_BUILD)/corpus/NAME, crashes to $(FUZZ_BUILD)/artifacts/.
+# Every harness runs even when an earlier one found something; the target
+# fails at the end if any did.
 fuzz: fuzz-build
-	@set -e; mkdir -p $(FUZZ_BUILD)/artifacts; for n in $(FUZZ_NAMES); do \
+	@rc=0; mkdir -p $(FUZZ_BUILD)/artifacts; for n in $(FUZZ_NAMES); do \
 	  mkdir -p $(FUZZ_BUILD)/corpus/$$n; \
 	  echo "=== fuzz_$$n for $(FUZZ_S) s"; \
 	  ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  $(FUZZ_BUILD)/fuzz_$$n -max_total_time=$(FUZZ_S) -timeout=30 -rss_limit_mb=4096 -print_final_stats=1 \
-	    -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$n- $(FUZZ_BUILD)/corpus/$$n tests/fuzz/corpus/$$n; \
-	done
+	    -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$n- $(FUZZ_BUILD)/corpus/$$n tests/fuzz/corpus/$$n || \
+	    { rc=1; echo "=== fuzz_$$n found a problem: see $(FUZZ_BUILD)/artifacts/$$n-*"; }; \
+	done; exit $$rc
