@@ -128,6 +128,17 @@ typedef struct tcc_options {
 	 * $TCC_PROFILE does the same and prints a table when the model is freed.
 	 */
 	int profile;
+	/*
+	 * Ceilings that keep a hostile model from taking the host's memory
+	 * (0: the default).  max_tensor_bytes: the largest tensor any node may
+	 * produce, at load or at run time (default 16 GiB).  max_fold_bytes:
+	 * everything constant folding may materialise at load (default 1 GiB
+	 * plus twice the model's own initializer bytes, so that folding a
+	 * model's weights, e.g. transposing them, is never refused).  Going
+	 * past either is an error naming the node.
+	 */
+	size_t max_tensor_bytes;
+	size_t max_fold_bytes;
 } tcc_options;
 
 typedef struct tcc_model tcc_model;

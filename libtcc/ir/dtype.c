@@ -2,6 +2,8 @@
 /* Element types: sizes, names, and scalar conversions used by generic kernels. */
 #include "ir/ir.h"
 
+#include <stdint.h>
+
 #include <math.h>
 #include <string.h>
 
@@ -52,9 +54,20 @@ bool tcc_dtype_is_unsigned_int(tcc_dtype t)
 	return t == TCC_U8 || t == TCC_U16 || t == TCC_U32 || t == TCC_U64 || t == TCC_BOOL;
 }
 
+/*
+ * The compiler's half type converts with correct rounding (F16C where the
+ * CPU has it).  clang before 15 has no _Float16 on x86 but a storage-only
+ * __fp16 with the same conversions (the fuzzing build uses clang-14).
+ */
+#if defined(__clang__) && __clang_major__ < 15
+typedef __fp16 tcc_half;
+#else
+typedef _Float16 tcc_half;
+#endif
+
 float tcc_f16_to_f32(uint16_t h)
 {
-	_Float16 f;
+	tcc_half f;
 
 	memcpy(&f, &h, 2);
 	return (float)f;
@@ -62,7 +75,7 @@ float tcc_f16_to_f32(uint16_t h)
 
 uint16_t tcc_f32_to_f16(float f)
 {
-	_Float16 h = (_Float16)f;
+	tcc_half h = (tcc_half)f;
 	uint16_t u;
 
 	memcpy(&u, &h, 2);
@@ -158,18 +171,64 @@ void tcc_store_i64(tcc_dtype t, void *p, int64_t i, int64_t v)
 	}
 }
 
+/*
+ * Saturating: a product that overflows is INT64_MAX (SIZE_MAX bytes), which
+ * no allocation satisfies, rather than a small wrapped-around size that a
+ * kernel would then index past.
+ */
 int64_t tv_numel(const tv *t)
 {
 	int64_t n = 1;
 
 	for (int i = 0; i < t->rank; i++)
-		n *= t->dims[i];
+		if (__builtin_mul_overflow(n, t->dims[i], &n))
+			return INT64_MAX;
 	return n;
 }
 
 size_t tv_nbytes(const tv *t)
 {
-	return (size_t)tv_numel(t) * tcc_dtype_size(t->dtype);
+	size_t nb;
+
+	if (!tv_size_ok(t, NULL, &nb))
+		return SIZE_MAX;
+	return nb;
+}
+
+bool tv_dims_sane(int rank, const int64_t *dims)
+{
+	int64_t nz = 1;
+
+	if (rank < 0 || rank > TCC_MAX_RANK)
+		return false;
+	for (int i = 0; i < rank; i++) {
+		if (dims[i] < 0)
+			return false;
+		if (dims[i] && (dims[i] > TV_MAX_ELEMS || nz > TV_MAX_ELEMS / dims[i]))
+			return false;
+		if (dims[i])
+			nz *= dims[i];
+	}
+	return true;
+}
+
+bool tv_size_ok(const tv *t, int64_t *numel, size_t *nbytes)
+{
+	int64_t n = 1;
+	size_t nb;
+
+	if (t->rank < 0 || t->rank > TCC_MAX_RANK)
+		return false;
+	for (int i = 0; i < t->rank; i++)
+		if (t->dims[i] < 0 || __builtin_mul_overflow(n, t->dims[i], &n))
+			return false;
+	if (__builtin_mul_overflow((size_t)n, tcc_dtype_size(t->dtype), &nb))
+		return false;
+	if (numel)
+		*numel = n;
+	if (nbytes)
+		*nbytes = nb;
+	return true;
 }
 
 bool tv_same_shape(const tv *a, const tv *b)

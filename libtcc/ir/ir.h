@@ -21,8 +21,19 @@ typedef struct tv {
 	void *data;
 } tv;
 
-int64_t tv_numel(const tv *t);
-size_t tv_nbytes(const tv *t);
+int64_t tv_numel(const tv *t);	/* INT64_MAX when the product overflows */
+size_t tv_nbytes(const tv *t);	/* SIZE_MAX when it overflows */
+/* Element count and bytes, false when a dim is negative or either overflows. */
+bool tv_size_ok(const tv *t, int64_t *numel, size_t *nbytes);
+/*
+ * The bound every tensor shape keeps: dims >= 0 and the product of the
+ * non-zero dims at most TV_MAX_ELEMS, so that any partial product of the
+ * dims (rows, strides, an empty tensor's other dims) fits in int64 with room
+ * to spare.  An empty tensor [0, 2^62] would otherwise pass an element
+ * count check yet overflow a row count.
+ */
+#define TV_MAX_ELEMS (INT64_C(1) << 48)
+bool tv_dims_sane(int rank, const int64_t *dims);
 bool tv_same_shape(const tv *a, const tv *b);
 
 typedef enum ir_tensor_kind {

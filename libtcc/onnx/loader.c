@@ -83,12 +83,19 @@ static tcc_status read_value_info(ir_graph *g, const Onnx__ValueInfoProto *vi, i
 	return TCC_OK;
 }
 
+/* memcpy() whose source may be NULL when @n is 0 (protobuf-c's empty fields). */
+static void copy_n(void *dst, const void *src, size_t n)
+{
+	if (n)
+		memcpy(dst, src, n);
+}
+
 static char *dup_bytes(const ProtobufCBinaryData *b)
 {
 	char *s = malloc(b->len + 1);
 
 	if (s) {
-		memcpy(s, b->data, b->len);
+		copy_n(s, b->data, b->len);
 		s[b->len] = '\0';
 	}
 	return s;
@@ -120,7 +127,7 @@ static tcc_status read_attr(const Onnx__AttributeProto *ap, ir_attr *a, const ch
 		a->floats = malloc(sizeof(float) * (ap->n_floats + 1));
 		if (!a->floats)
 			return tcc_set_error(TCC_ERR_NO_MEMORY, "attribute");
-		memcpy(a->floats, ap->floats, sizeof(float) * ap->n_floats);
+		copy_n(a->floats, ap->floats, sizeof(float) * ap->n_floats);
 		break;
 	case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS:
 		a->type = IR_ATTR_INTS;
@@ -128,7 +135,7 @@ static tcc_status read_attr(const Onnx__AttributeProto *ap, ir_attr *a, const ch
 		a->ints = malloc(sizeof(int64_t) * (ap->n_ints + 1));
 		if (!a->ints)
 			return tcc_set_error(TCC_ERR_NO_MEMORY, "attribute");
-		memcpy(a->ints, ap->ints, sizeof(int64_t) * ap->n_ints);
+		copy_n(a->ints, ap->ints, sizeof(int64_t) * ap->n_ints);
 		break;
 	case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRINGS:
 		a->type = IR_ATTR_STRINGS;
@@ -191,7 +198,7 @@ static tcc_status constant_node(ir_graph *g, const Onnx__NodeProto *np, const ch
 		v = (tv){ .dtype = TCC_F32, .rank = 1, .dims = { (int64_t)a->n_floats } };
 		data = fv = malloc(sizeof(float) * (a->n_floats + 1));
 		if (fv)
-			memcpy(fv, a->floats, sizeof(float) * a->n_floats);
+			copy_n(fv, a->floats, sizeof(float) * a->n_floats);
 	} else if (!strcmp(an, "value_int")) {
 		v.dtype = TCC_I64;
 		data = iv = malloc(sizeof(int64_t));
@@ -201,7 +208,7 @@ static tcc_status constant_node(ir_graph *g, const Onnx__NodeProto *np, const ch
 		v = (tv){ .dtype = TCC_I64, .rank = 1, .dims = { (int64_t)a->n_ints } };
 		data = iv = malloc(sizeof(int64_t) * (a->n_ints + 1));
 		if (iv)
-			memcpy(iv, a->ints, sizeof(int64_t) * a->n_ints);
+			copy_n(iv, a->ints, sizeof(int64_t) * a->n_ints);
 	} else {
 		return tcc_set_error(TCC_ERR_UNSUPPORTED, "node '%s' (Constant): attribute '%s' is not supported",
 				     name, an);

@@ -47,9 +47,14 @@ tcc_status conv_geom_of(const ir_node *n, const tv *x, const int64_t *kernel, bo
 		memcpy(g->pe, v + sp, sizeof(int64_t) * (size_t)sp);
 	}
 	for (int i = 0; i < sp; i++) {
+		int64_t ek, padded, span;
+
 		if (g->k[i] < 1 || g->s[i] < 1 || g->d[i] < 1 || g->pb[i] < 0 || g->pe[i] < 0)
 			return op_err(n, TCC_ERR_INVALID_ARG, "bad kernel/stride/dilation/pad");
-		int64_t ek = (g->k[i] - 1) * g->d[i] + 1;
+		if (!i64_mul(g->k[i] - 1, g->d[i], &ek) || !i64_add(ek, 1, &ek) ||
+		    !i64_add(g->in[i], g->pb[i], &padded) || !i64_add(padded, g->pe[i], &padded) ||
+		    !i64_add(g->in[i], g->s[i], &span))
+			return op_err(n, TCC_ERR_INVALID_ARG, "kernel/dilation/pads/strides overflow the size arithmetic");
 
 		if (!strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER")) {
 			int64_t o = (g->in[i] + g->s[i] - 1) / g->s[i];
@@ -65,8 +70,7 @@ tcc_status conv_geom_of(const ir_node *n, const tv *x, const int64_t *kernel, bo
 			g->pb[i] = g->pe[i] = 0;
 		else if (strcmp(ap, "NOTSET"))
 			return op_err(n, TCC_ERR_INVALID_ARG, "unknown auto_pad '%s'", ap);
-		int64_t span = g->in[i] + g->pb[i] + g->pe[i] - ek;
-
+		span = padded - ek;
 		if (span < 0)
 			return op_err(n, TCC_ERR_INVALID_ARG, "kernel larger than padded input");
 		g->out[i] = (ceil_mode ? (span + g->s[i] - 1) / g->s[i] : span / g->s[i]) + 1;
@@ -242,7 +246,19 @@ static tcc_status convt_geom(const ir_node *n, const tv *x, const tv *w, conv_ge
 		memcpy(os, v + (nos - sp), sizeof(int64_t) * (size_t)sp);
 	}
 	for (int i = 0; i < sp; i++) {
-		int64_t full = g->s[i] * (g->in[i] - 1) + op[i] + (g->k[i] - 1) * g->d[i] + 1;
+		int64_t full, ek;
+
+		/* The kernel reads W with these extents: they must be W's. */
+		if (g->k[i] != w->dims[2 + i])
+			return op_err(n, TCC_ERR_INVALID_ARG, "kernel_shape[%d] is %lld, W has %lld", i,
+				      (long long)g->k[i], (long long)w->dims[2 + i]);
+		if (g->k[i] < 1 || g->s[i] < 1 || g->d[i] < 1 || g->pb[i] < 0 || g->pe[i] < 0 || op[i] < 0 ||
+		    (nos >= sp && os[i] < 1) || g->in[i] < 1)
+			return op_err(n, TCC_ERR_INVALID_ARG, "bad kernel/stride/dilation/pad/output_padding or empty input");
+		if (!i64_mul(g->s[i], g->in[i] - 1, &full) || !i64_add(full, op[i], &full) ||
+		    !i64_mul(g->k[i] - 1, g->d[i], &ek) || !i64_add(full, ek, &full) || !i64_add(full, 1, &full) ||
+		    !i64_mul(g->in[i], g->s[i], &ek))
+			return op_err(n, TCC_ERR_INVALID_ARG, "strides/dilations/output_padding overflow the size arithmetic");
 
 		if (nos >= sp || !strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER")) {
 			int64_t target = nos >= sp ? os[i] : g->in[i] * g->s[i];

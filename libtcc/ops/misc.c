@@ -377,8 +377,12 @@ static tcc_status d2s_infer(const ir_node *n, const op_env *env, tv *const *in, 
 	int64_t b = ir_attr_int(n, "blocksize", 0);
 	bool d2s = !strcmp(n->op_type, "DepthToSpace");
 
-	if (in[0]->rank != 4 || b < 1 || (d2s ? in[0]->dims[1] % (b * b) :
-					 in[0]->dims[2] % b || in[0]->dims[3] % b))
+	int64_t bb, h, w;
+
+	/* b*b, H*b and W*b are computed checked: a huge blocksize must not wrap to 0. */
+	if (in[0]->rank != 4 || b < 1 || !i64_mul(b, b, &bb) || !i64_mul(in[0]->dims[2], b, &h) ||
+	    !i64_mul(in[0]->dims[3], b, &w) ||
+	    (d2s ? in[0]->dims[1] % bb : in[0]->dims[2] % b || in[0]->dims[3] % b))
 		return op_err(n, TCC_ERR_INVALID_ARG, "bad blocksize or input shape");
 	out[0] = *in[0];
 	out[0].data = NULL;
@@ -650,7 +654,9 @@ static tcc_status pad_infer(const ir_node *n, const op_env *env, tv *const *in, 
 	out[0] = *in[0];
 	out[0].data = NULL;
 	for (int i = 0; i < in[0]->rank; i++) {
-		out[0].dims[i] += pads[i] + pads[in[0]->rank + i];
+		if (!i64_add(out[0].dims[i], pads[i], &out[0].dims[i]) ||
+		    !i64_add(out[0].dims[i], pads[in[0]->rank + i], &out[0].dims[i]))
+			return op_err(n, TCC_ERR_INVALID_ARG, "pads overflow dim %d", i);
 		if (out[0].dims[i] < 0)
 			return op_err(n, TCC_ERR_INVALID_ARG, "negative output dim");
 	}
@@ -719,6 +725,13 @@ static tcc_status loss_infer(const ir_node *n, const op_env *env, tv *const *in,
 		return st;
 	if (in[0]->rank < 2 || in[1]->rank != in[0]->rank - 1)
 		return op_err(n, TCC_ERR_INVALID_ARG, "input must be [N, C, ...] and target [N, ...]");
+	/* The kernel indexes target by input's N and spatial dims, weight by class. */
+	for (int i = 0; i < in[1]->rank; i++)
+		if (in[1]->dims[i] != in[0]->dims[i ? i + 1 : 0])
+			return op_err(n, TCC_ERR_INVALID_ARG, "target dim %d is %lld, input's is %lld", i,
+				      (long long)in[1]->dims[i], (long long)in[0]->dims[i ? i + 1 : 0]);
+	if (n_in > 2 && in[2] && (in[2]->rank != 1 || in[2]->dims[0] != in[0]->dims[1]))
+		return op_err(n, TCC_ERR_INVALID_ARG, "weight must be [C] = [%lld]", (long long)in[0]->dims[1]);
 	out[0].dtype = in[0]->dtype;
 	if (!strcmp(red, "none")) {
 		out[0].rank = in[1]->rank;

@@ -22,6 +22,8 @@ typedef struct op_env {
 	int64_t opset;
 	int threads;
 	void *state;		/* ir_node.state */
+	size_t max_tensor_bytes; /* ceiling on one output's bytes (tcc_options), 0: none */
+	size_t max_fold_bytes;	/* ceiling on all bytes constant folding creates, 0: none */
 } op_env;
 
 typedef tcc_status (*op_infer_fn)(const ir_node *n, const op_env *env, tv *const *in, int n_in,
@@ -46,7 +48,13 @@ typedef struct op_def {
 	op_run_fn run;
 } op_def;
 
+/*
+ * The definition of @op_type, its infer preceded by the schema checks of
+ * ops/schema.h (every node's op comes from here).
+ */
 const op_def *op_find(const char *op_type);
+/* The same op's own infer/run, for an op that delegates to another's. */
+const op_def *op_find_unchecked(const char *op_type);
 /* Runs d->run, converting f16/bf16 tensors through f32 when the op asks for it. */
 tcc_status op_invoke(const op_def *d, const ir_node *n, const op_env *env, tv *const *in,
 		     int n_in, tv *out, int n_out);
@@ -96,6 +104,19 @@ extern const op_def ops_gridsample[];
  * model cannot make a kernel index past a wrapped-around allocation.
  */
 tcc_status op_check_outputs(const ir_node *n, const tv *out, int n_out);
+/*
+ * Checked int64 arithmetic for sizes computed from a model's attributes and
+ * values (false on overflow): infer functions must never wrap around.
+ */
+static inline bool i64_mul(int64_t a, int64_t b, int64_t *r)
+{
+	return !__builtin_mul_overflow(a, b, r);
+}
+
+static inline bool i64_add(int64_t a, int64_t b, int64_t *r)
+{
+	return !__builtin_add_overflow(a, b, r);
+}
 tcc_status op_check_dtype(const ir_node *n, int input, tcc_dtype dt, unsigned allowed);
 
 #endif

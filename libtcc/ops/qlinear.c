@@ -40,7 +40,7 @@ static tcc_status convert(const ir_node *n, const tv *x, const tv *zp, const tv 
 
 static const op_def *base_of(const ir_node *n)
 {
-	return op_find(strstr(n->op_type, "Conv") ? "Conv" : "MatMul");
+	return op_find_unchecked(strstr(n->op_type, "Conv") ? "Conv" : "MatMul");
 }
 
 static tcc_status int_infer(const ir_node *n, const op_env *env, tv *const *in, int n_in,

@@ -61,7 +61,7 @@ static tcc_status params(const ir_node *n, const op_env *env, tv *const *in, int
 		for (int i = 0; i < r; i++)
 			p->scale[i] = a->floats[i];
 	} else if (upsample || env->opset < 11) {
-		scales = in[1];
+		scales = n_in > 1 ? in[1] : NULL;
 	} else {
 		roi = n_in > 1 ? in[1] : NULL;
 		scales = n_in > 2 ? in[2] : NULL;
@@ -96,9 +96,13 @@ static tcc_status params(const ir_node *n, const op_env *env, tv *const *in, int
 		return op_err(n, TCC_ERR_INVALID_ARG, "neither scales nor sizes given");
 	}
 	for (int i = 0; i < r; i++) {
+		double o = floor((double)x->dims[i] * p->scale[i]);
+
 		if (!(p->scale[i] > 0))
 			return op_err(n, TCC_ERR_INVALID_ARG, "scale must be > 0");
-		p->out[i] = (int64_t)floor((double)x->dims[i] * p->scale[i]);
+		if (!(o < 0x1p48))	/* also NaN: the conversion below must be defined */
+			return op_err(n, TCC_ERR_INVALID_ARG, "scale %g makes dim %d too large", p->scale[i], i);
+		p->out[i] = (int64_t)o;
 	}
 	return TCC_OK;
 }

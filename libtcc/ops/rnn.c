@@ -62,12 +62,20 @@ static tcc_status rnn_infer(const ir_node *n, const op_env *env, tv *const *in, 
 		return op_err(n, TCC_ERR_INVALID_ARG, "X, W, R must be 3-D with %lld directions", (long long)D);
 	if (H <= 0)
 		H = R->dims[2];
+	/* H is bounded by R's own dims before anything is multiplied by it. */
+	if (H != R->dims[2] || H < 1)
+		return op_err(n, TCC_ERR_INVALID_ARG, "hidden size %lld: R is [%lld, %lld, %lld]", (long long)H,
+			      (long long)R->dims[0], (long long)R->dims[1], (long long)R->dims[2]);
 	if (W->dims[1] != gates(c) * H || R->dims[1] != gates(c) * H || R->dims[2] != H ||
 	    W->dims[2] != X->dims[2])
 		return op_err(n, TCC_ERR_INVALID_ARG, "W/R shapes do not match hidden_size %lld", (long long)H);
 	int64_t S = layout ? X->dims[1] : X->dims[0], B = layout ? X->dims[0] : X->dims[1];
 	/* Optional operands: B, sequence_lens, initial_h, initial_c, P (sizes the kernel relies on). */
-	const int64_t want[5] = { D * 2 * gates(c) * H, B, D * B * H, D * B * H, D * 3 * H };
+	int64_t dbh;
+
+	if (!i64_mul(B, H, &dbh) || !i64_mul(dbh, D, &dbh))
+		return op_err(n, TCC_ERR_INVALID_ARG, "batch x hidden size overflows");
+	const int64_t want[5] = { D * 2 * gates(c) * H, B, dbh, dbh, D * 3 * H };
 
 	for (int i = 3; i < n_in && i < 8; i++)
 		if (in[i] && tv_numel(in[i]) != want[i - 3])

@@ -74,8 +74,8 @@ static tcc_status reshape_infer(const ir_node *n, const op_env *env, tv *const *
 			neg = i;
 		} else if (shape[i] < 0) {
 			return op_err(n, TCC_ERR_INVALID_ARG, "negative dim %lld in shape", (long long)shape[i]);
-		} else {
-			known *= shape[i];
+		} else if (!i64_mul(known, shape[i], &known)) {
+			return op_err(n, TCC_ERR_INVALID_ARG, "shape's element count overflows");
 		}
 	}
 	if (neg >= 0) {
@@ -681,7 +681,8 @@ static tcc_status tile_infer(const ir_node *n, const op_env *env, tv *const *in,
 	for (int i = 0; i < cnt; i++) {
 		if (rep[i] < 0)
 			return op_err(n, TCC_ERR_INVALID_ARG, "negative repeat");
-		d[i] = in[0]->dims[i] * rep[i];
+		if (!i64_mul(in[0]->dims[i], rep[i], &d[i]))
+			return op_err(n, TCC_ERR_INVALID_ARG, "repeat %lld of dim %d overflows", (long long)rep[i], i);
 	}
 	set_out(&out[0], in[0]->dtype, cnt, d);
 	return TCC_OK;

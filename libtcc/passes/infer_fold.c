@@ -10,11 +10,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-static tcc_status fold_node(ir_graph *g, ir_node *n, const op_env *env, tv *const *in)
+static tcc_status fold_node(ir_graph *g, ir_node *n, const op_env *env, tv *const *in, size_t *folded)
 {
 	tv out[16];
+	size_t bytes = 0;
 	tcc_status st;
 
+	/* A few bytes of model must not become gigabytes of constants. */
+	for (int j = 0; j < n->n_out; j++)
+		if (__builtin_add_overflow(bytes, tv_nbytes(&g->tensors[n->out[j]].v), &bytes))
+			bytes = SIZE_MAX;
+	if (env->max_fold_bytes && (__builtin_add_overflow(*folded, bytes, folded) || *folded > env->max_fold_bytes))
+		return op_err(n, TCC_ERR_INVALID_ARG,
+			      "constant folding would materialise %zu bytes here, past the ceiling of %zu for the model (tcc_options.max_fold_bytes)",
+			      bytes, env->max_fold_bytes);
 	for (int j = 0; j < n->n_out; j++) {
 		out[j] = g->tensors[n->out[j]].v;
 		if (!tv_alloc(&out[j])) {
@@ -37,6 +46,8 @@ static tcc_status fold_node(ir_graph *g, ir_node *n, const op_env *env, tv *cons
 
 tcc_status pass_infer_fold(ir_graph *g, const op_env *env, bool fold, pass_stats *ps)
 {
+	size_t folded = 0;
+
 	for (int i = 0; i < g->n_nodes; i++) {
 		ir_node *n = &g->nodes[i];
 		tv *in[64], out[16];
@@ -80,7 +91,7 @@ tcc_status pass_infer_fold(ir_graph *g, const op_env *env, bool fold, pass_stats
 		if (!fold || (n->op->flags & OP_NONDETERMINISTIC))
 			continue;
 		if (consts || (n->op->flags & OP_SHAPE_ONLY)) {
-			st = fold_node(g, n, env, in);
+			st = fold_node(g, n, env, in, &folded);
 			if (st)
 				return st;
 			ps->folded++;

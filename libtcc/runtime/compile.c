@@ -4,6 +4,7 @@
 #include "common/error.h"
 #include "passes/dnnl_passes.h"
 #include "dnnl/dnnl_ops.h"
+#include "ops/schema.h"
 
 #include <omp.h>
 #include <stdio.h>
@@ -30,6 +31,51 @@ static int live_nodes(const ir_graph *g)
 }
 
 static tcc_status compile_passes(tcc_model *m);
+
+#define DEFAULT_MAX_TENSOR_BYTES ((size_t)16 << 30)
+#define DEFAULT_FOLD_BYTES ((size_t)1 << 30)
+
+/* tcc_options' ceilings, 0 meaning the defaults documented in tcc/model.h. */
+static void set_ceilings(tcc_model *m)
+{
+	const ir_graph *g = m->g;
+	size_t consts = 0, fold;
+
+	for (int t = 0; t < g->n_tensors; t++)
+		if (g->tensors[t].kind == IR_CONST && !__builtin_add_overflow(consts, tv_nbytes(&g->tensors[t].v), &consts))
+			continue;
+		else if (g->tensors[t].kind == IR_CONST)
+			consts = SIZE_MAX;
+	if (__builtin_mul_overflow(consts, 2, &fold) || __builtin_add_overflow(fold, DEFAULT_FOLD_BYTES, &fold))
+		fold = SIZE_MAX;
+	m->env.max_tensor_bytes = m->opts.max_tensor_bytes ? m->opts.max_tensor_bytes : DEFAULT_MAX_TENSOR_BYTES;
+	m->env.max_fold_bytes = m->opts.max_fold_bytes ? m->opts.max_fold_bytes : fold;
+}
+
+/*
+ * Every node against ONNX's schema of its op at the model's opset (arity,
+ * omitted required inputs, attribute types) before anything runs; element
+ * types and each op's shape rules are checked by its infer (ops/registry.c),
+ * which precedes every kernel.
+ */
+static tcc_status validate_nodes(const ir_graph *g)
+{
+	/* Declared inputs and constants keep the shape bound infer keeps for the rest. */
+	for (int t = 0; t < g->n_tensors; t++) {
+		const ir_tensor *x = &g->tensors[t];
+
+		if (x->kind != IR_INTERMEDIATE && x->shape_known && !tv_dims_sane(x->v.rank, x->v.dims))
+			return tcc_set_error(TCC_ERR_INVALID_ARG, "tensor '%s': its dims are too large (more than 2^48 elements)",
+					     x->name);
+	}
+	for (int i = 0; i < g->n_nodes; i++) {
+		tcc_status st;
+
+		if (!g->nodes[i].dead && (st = op_schema_check_node(&g->nodes[i], g->opset)))
+			return st;
+	}
+	return TCC_OK;
+}
 
 /*
  * Weights the buffer holds only pre-packed (ir_tensor.packed_only) have no
@@ -95,6 +141,10 @@ static tcc_status compile_passes(tcc_model *m)
 	tcc_status st;
 
 	m->env.opset = g->opset;
+	set_ceilings(m);
+	st = validate_nodes(g);
+	if (st)
+		return st;
 	m->stats.prepack_borrowed = m->opts.weights_prepack != 0;
 	m->stats.bf16 = m->opts.bf16 && tcc_dnnl_has_bf16();
 	st = pass_infer_fold(g, &m->env, true, &m->stats);
@@ -123,8 +173,9 @@ static tcc_status compile_passes(tcc_model *m)
 	if (st)
 		return st;
 	m->arena_bytes = m->stats.arena_bytes;
-	if (m->arena_bytes) {
-		m->arena = aligned_alloc(TCC_ARENA_ALIGN, m->arena_bytes);
+	/* Never NULL: empty tensors get arena pointers too, and NULL + 0 is undefined. */
+	{
+		m->arena = aligned_alloc(TCC_ARENA_ALIGN, m->arena_bytes ? m->arena_bytes : TCC_ARENA_ALIGN);
 		if (!m->arena)
 			return tcc_set_error(TCC_ERR_NO_MEMORY, "arena of %zu bytes", m->arena_bytes);
 	}

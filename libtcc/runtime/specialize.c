@@ -38,6 +38,9 @@ tcc_status model_specialized(tcc_model *m, const tcc_tensor *inputs, int n_input
 		for (int d = 0; d < t->v.rank; d++)
 			if (inputs[k].dims[d] < 0 || (t->v.dims[d] >= 0 && inputs[k].dims[d] != t->v.dims[d]))
 				return TCC_OK;
+		if (!tv_dims_sane(inputs[k].rank, inputs[k].dims))
+			return tcc_set_error(TCC_ERR_INVALID_ARG, "input '%s': its dims are too large (more than 2^48 elements)",
+					     t->name);
 	}
 	struct model_spec *slot = &m->spec[0];
 
