@@ -1,1 +1,1 @@
-LIBTCC_SRCS += libtcc/common/error.c
+LIBTCC_SRCS += libtcc/common/error.c libtcc/common/json.c

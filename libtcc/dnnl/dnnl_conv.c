@@ -201,23 +201,16 @@ static tcc_status choose_layouts(const tcc_dnnl_conv_desc *d, const conv_geom *g
 			dnnl_primitive_attr_destroy(attr);
 			return tcc_dnnl_fail(st, d->transposed ? "conv-transpose" : "conv");
 		}
-	} else if (d->src_nhwc || d->dst_nhwc) {
-		/* A neighbour is NHWC: run in NHWC unless oneDNN has nothing for it. */
-		pd = candidate(d, g, dnnl_nhwc, dnnl_nhwc, src_dt, attr, engine);
-		if (!pd)
-			pd = candidate(d, g, dnnl_format_tag_any, dnnl_format_tag_any, src_dt, attr, engine);
-		if (!pd) {
-			dnnl_primitive_attr_destroy(attr);
-			return tcc_set_error(TCC_ERR_UNSUPPORTED, "oneDNN: %s: no implementation for this shape",
-					     d->transposed ? "conv-transpose" : "conv");
-		}
 	} else {
 		const char *force = getenv("TCC_DNNL_CONV_LAYOUT");
 		/* A first layer: few input channels, not grouped (a depthwise
 		 * conv has one channel per group but wants a blocked layout). */
 		bool few_channels = one_if_zero(d->groups) == 1 && d->C <= 4;
 
-		if (force && strcmp(force, "nhwc") == 0) {
+		if (d->src_nhwc || d->dst_nhwc) {
+			/* A neighbour is NHWC: run in NHWC unless oneDNN has nothing for it. */
+			pd = candidate(d, g, dnnl_nhwc, dnnl_nhwc, src_dt, attr, engine);
+		} else if (force && strcmp(force, "nhwc") == 0) {
 			pd = candidate(d, g, dnnl_nhwc, dnnl_nhwc, src_dt, attr, engine);
 		} else if (force && strcmp(force, "nchw") == 0) {
 			pd = candidate(d, g, dnnl_nchw, dnnl_format_tag_any, src_dt, attr, engine);

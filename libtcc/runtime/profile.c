@@ -8,6 +8,7 @@
  */
 #include "runtime/runtime.h"
 #include "common/error.h"
+#include "common/json.h"
 
 #include <omp.h>
 #include <stdlib.h>
@@ -134,23 +135,6 @@ static int by_time_desc(const void *a, const void *b, void *ctx)
 	return x < y ? 1 : x > y ? -1 : 0;
 }
 
-/* A JSON string: names come from the model file. */
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 static void write_table(const tcc_model *m, const int *order, int n, double total, FILE *f)
 {
 	const struct model_profile *p = m->profile;
@@ -182,11 +166,11 @@ static void write_json(const tcc_model *m, const int *order, int n, double total
 		double ms = p->ms[order[k]] / runs;
 
 		fprintf(f, "%s\n {\"node\": ", k ? "," : "");
-		json_str(f, nd->name);
+		tcc_json_str(f, nd->name);
 		fputs(", \"op\": ", f);
-		json_str(f, nd->op_type);
+		tcc_json_str(f, nd->op_type);
 		fputs(", \"kernel\": ", f);
-		json_str(f, kernel_of(nd));
+		tcc_json_str(f, kernel_of(nd));
 		fprintf(f, ", \"ms\": %.6f, \"flops\": %.0f, \"bytes\": %.0f}", ms, node_flops(g, nd), node_bytes(g, nd));
 	}
 	fputs("\n]}\n", f);
@@ -208,12 +192,12 @@ static void write_trace(const tcc_model *m, FILE *f)
 		if (nd->dead)
 			continue;
 		fputs(",\n {\"name\": ", f);
-		json_str(f, nd->op_type);
+		tcc_json_str(f, nd->op_type);
 		fprintf(f, ", \"cat\": \"op\", \"ph\": \"X\", \"ts\": %.3f, \"dur\": %.3f, \"pid\": %d, \"tid\": %ld, "
 			"\"args\": {\"node\": ", p->start[i] * 1e3, p->dur[i] * 1e3, (int)getpid(), p->tid);
-		json_str(f, nd->name);
+		tcc_json_str(f, nd->name);
 		fputs(", \"kernel\": ", f);
-		json_str(f, kernel_of(nd));
+		tcc_json_str(f, kernel_of(nd));
 		fprintf(f, ", \"flops\": %.0f, \"bytes\": %.0f}}", node_flops(g, nd), node_bytes(g, nd));
 		first = false;
 	}

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/json.h"
 #include "dev/node.h"
 #include "tccctl.h"
 
@@ -56,18 +57,7 @@ int tccctl_sysfs_u64(const struct tccctl_device *dev, const char *name, uint64_t
 
 void tccctl_json_str(FILE *f, const char *s)
 {
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
+	tcc_json_str(f, s);
 }
 
 const char *tccctl_human_bytes(uint64_t bytes, char *buf, size_t len)
