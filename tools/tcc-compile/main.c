@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <tcc/model.h>
 
 #include "codegen/jit.h"
@@ -78,7 +79,11 @@ int main(int argc, char **argv)
 
 	tcc_jit_get_stats(&before);
 	if (tcc_model_load(&m, argv[optind], &opts) != TCC_OK) {
-		fprintf(stderr, "tcc-compile: %s: %s\n", argv[optind], tcc_last_error());
+		/* The loader's message names the file when it could not read it. */
+		if (strstr(tcc_last_error(), argv[optind]))
+			fprintf(stderr, "tcc-compile: %s\n", tcc_last_error());
+		else
+			fprintf(stderr, "tcc-compile: %s: %s\n", argv[optind], tcc_last_error());
 		return 1;
 	}
 	tcc_jit_get_stats(&after);

@@ -378,7 +378,11 @@ int main(int argc, char **argv)
 	double t0 = now_ms();
 
 	if (tcc_model_load(&m, path, &opts) != TCC_OK) {
-		fprintf(stderr, "tcc-run: %s: %s\n", path, tcc_last_error());
+		/* The loader's message names the file when it could not read it. */
+		if (strstr(tcc_last_error(), path))
+			fprintf(stderr, "tcc-run: %s\n", tcc_last_error());
+		else
+			fprintf(stderr, "tcc-run: %s: %s\n", path, tcc_last_error());
 		return 1;
 	}
 	double t_load = now_ms() - t0;
