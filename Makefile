@@ -44,6 +44,21 @@ LIBTCC_LDLIBS := -lm -ldl
 TOOLS         :=
 TEST_BINS     :=
 
+# Before anything is built: are the Debian packages that building needs
+# installed?  If not, tools/bootstrap says which and the one command that
+# installs them (on stderr), instead of a compiler error about the first
+# missing header or program.  Checked again only when the package lists
+# change; run and check install them first, so they skip this.
+DEPS_OK := $(BUILD)/gen/deps.ok
+NO_DEPS_GOALS := clean bootstrap run check check-suites uninstall
+ifneq ($(filter-out $(NO_DEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
+ifneq ($(shell [ -f $(DEPS_OK) ] && [ -z "$$(find tools/deps.d tools/bootstrap -newer $(DEPS_OK))" ] && echo ok),ok)
+ifneq ($(shell tools/bootstrap --check run && mkdir -p $(BUILD)/gen && touch $(DEPS_OK) && echo ok),ok)
+$(error Debian packages needed to build are missing (see above))
+endif
+endif
+endif
+
 include $(sort $(wildcard libtcc/*/module.mk))
 include $(sort $(wildcard tools/*.mk))
 include $(sort $(wildcard tests/*/module.mk))
@@ -62,21 +77,12 @@ TCC_LINK = -L$(BUILD)/lib -l$(LIB_NAME) -Wl,-rpath,'$$ORIGIN/../lib' $(LIBTCC_PK
 TCC_LINK_INTERNAL = $(LIB_A) $(LIBTCC_PKG_LIBS) $(LIBTCC_LDLIBS) -pthread
 LIB_MAP := $(BUILD)/gen/lib$(LIB_NAME).map
 
-.PHONY: all lib tools kmod tests run check check-stress bootstrap deps install uninstall clean
+.PHONY: all lib tools kmod tests run check check-stress bootstrap install uninstall clean
 all: lib tools kmod
 
 lib: $(LIB_SO) $(LIB_A) $(LIB_PC)
 
-# Before the first compile: are the Debian packages that building needs
-# installed?  If not, say which and the one command that installs them,
-# instead of a compiler error about the first missing header.
-DEPS_OK := $(BUILD)/gen/deps.ok
-$(DEPS_OK): $(wildcard tools/deps.d/*.txt) tools/bootstrap
-	@tools/bootstrap --check run
-	@mkdir -p $(@D) && touch $@
-deps: $(DEPS_OK)
-
-$(BUILD)/obj/%.o: %.c | $(DEPS_OK)
+$(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
