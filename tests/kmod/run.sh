@@ -74,10 +74,9 @@ fi
 # minute per program per round on top (each program is also killed by the
 # guest after 60 s), so only a hung guest reaches the limit.
 limit=170
-if ((repeat > 1)); then
-	echo "# kmod: ${#bins[@]} program(s), $repeat rounds in one boot" >&2
-	limit=$((170 + repeat * 60 * ${#bins[@]}))
-fi
+((repeat > 1)) && limit=$((170 + repeat * 60 * ${#bins[@]}))
+# Progress for whoever watches: a software-emulated boot takes a while.
+echo "# kmod: booting the QEMU guest for ${#bins[@]} program(s), $repeat round(s) (at most ${limit} s)"
 reason=$(tests/qemu/boot.sh --out "$out" --timeout "$limit" --repeat "$repeat" \
 	"${extra[@]}" "${bins[@]}" 2>&1 >/dev/null)
 status=$?
