@@ -141,7 +141,6 @@ tests: all $(TEST_BINS)
 # objects go to $(BUILD)/kmod, not the source tree: kbuild builds there
 # (M=) from a one-line Kbuild that points src back at ./Kbuild.
 KMOD_OUT := $(abspath $(BUILD))/kmod
-TCC_KO   := $(BUILD)/kmod/tcc.ko
 kmod:
 	@if [ -d "$(KDIR)" ]; then \
 	  echo "kmod: building tcc.ko against $(KDIR) in $(BUILD)/kmod"; \
