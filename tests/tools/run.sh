@@ -7,7 +7,8 @@ cd "$(dirname "$0")/../.."
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 n=0 failed=0
-R=build/bin/tcc-run
+B=${BUILD:-build}	# the build tree, like the Makefile's BUILD
+R=$B/bin/tcc-run
 
 check() {	# check NAME EXPECTED-REGEX ACTUAL
 	n=$((n + 1))
@@ -53,13 +54,14 @@ check "--bench with a huge count is refused before allocating" '^tcc-run: --benc
 check "... as bad usage (exit 2)" '^exit 2$' "$out"
 out=$($R "$tmp/missing.onnx" 2>&1; echo "exit $?")
 check "a missing model is named once" '^1$' "$(grep -o 'missing\.onnx' <<<"$out" | wc -l)"
-out=$(build/bin/tcc-compile "$tmp/symbolic.onnx" --plan --cache-dir "$tmp/cache" 2>&1)
+out=$("$B/bin/tcc-compile" "$tmp/symbolic.onnx" --plan --cache-dir "$tmp/cache" 2>&1)
 check "tcc-compile --plan shows the inputs and outputs" '^  input  x: float32 \[batch, 4\]$' "$out"
 
 # --- make install / uninstall, and the README's C example against the result
 sed -n '/^```c$/,/^```$/p' README.md | sed '1d;$d' > "$tmp/app.c"
 check "README.md has a C example" 'tcc_model_load' "$(cat "$tmp/app.c")"
-make_q=(make --no-print-directory -s)
+# A make of its own (not the calling make's jobserver), on the same build tree.
+make_q=(env -u MAKEFLAGS -u MAKELEVEL make --no-print-directory -s BUILD="$B")
 inst=$("${make_q[@]}" install DESTDIR="$tmp/dest" PREFIX=/opt/tcc 2>&1; echo "exit $?")
 check "make install DESTDIR=... PREFIX=/opt/tcc succeeds" '^exit 0$' "$inst"
 pc=$(cat "$tmp/dest/opt/tcc/lib/pkgconfig/tccml.pc" 2>&1)
