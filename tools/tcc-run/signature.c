@@ -1,32 +1,45 @@
 // SPDX-License-Identifier: MIT
+#include <stdarg.h>
 #include <string.h>
 
 #include "signature.h"
 
+/* snprintf at *@off, advancing it; output past @len is cut, never overrun. */
+static void append(char *buf, size_t len, size_t *off, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*off >= len)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *off, len - *off, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*off += (size_t)n;
+}
+
 int signature_format(char *buf, size_t len, const tcc_tensor_info *info)
 {
 	size_t off = 0;
-	int n;
 
-	if (info->rank < 0)
-		return snprintf(buf, len, "%s [?] (known at run time)", info->dtype == TCC_DTYPE_UNDEFINED ?
-				"?" : tcc_dtype_name(info->dtype));
-	n = snprintf(buf, len, "%s [", tcc_dtype_name(info->dtype));
-#define ADVANCE(k) do { if ((k) > 0) off += (size_t)(k); if (off >= len) return (int)off; } while (0)
-	ADVANCE(n);
+	if (len)
+		buf[0] = '\0';
+	if (info->rank < 0) {
+		append(buf, len, &off, "%s [?] (known at run time)",
+		       info->dtype == TCC_DTYPE_UNDEFINED ? "?" : tcc_dtype_name(info->dtype));
+		return (int)off;
+	}
+	append(buf, len, &off, "%s [", tcc_dtype_name(info->dtype));
 	for (int i = 0; i < info->rank && i < TCC_MAX_RANK; i++) {
 		const char *sep = i ? ", " : "";
 
 		if (info->dims[i] >= 0)
-			n = snprintf(buf + off, len - off, "%s%lld", sep, (long long)info->dims[i]);
+			append(buf, len, &off, "%s%lld", sep, (long long)info->dims[i]);
 		else
-			n = snprintf(buf + off, len - off, "%s%s", sep,
-				     info->dim_params[i] ? info->dim_params[i] : "?");
-		ADVANCE(n);
+			append(buf, len, &off, "%s%s", sep, info->dim_params[i] ? info->dim_params[i] : "?");
 	}
-	n = snprintf(buf + off, len - off, "]");
-	ADVANCE(n);
-#undef ADVANCE
+	append(buf, len, &off, "]");
 	return (int)off;
 }
 
@@ -56,16 +69,12 @@ void signature_input_names(char *buf, size_t len, const tcc_model *m)
 
 	if (len)
 		buf[0] = '\0';
-	for (int k = 0; k < tcc_model_num_inputs(m) && off < len; k++) {
+	for (int k = 0; k < tcc_model_num_inputs(m); k++) {
 		char sig[256];
-		int n;
 
 		if (tcc_model_input_info(m, k, &info) != TCC_OK)
 			continue;
 		signature_format(sig, sizeof(sig), &info);
-		n = snprintf(buf + off, len - off, "%s'%s' (%s)", k ? ", " : "", info.name, sig);
-		if (n < 0)
-			break;
-		off += (size_t)n;
+		append(buf, len, &off, "%s'%s' (%s)", k ? ", " : "", info.name, sig);
 	}
 }

@@ -9,7 +9,7 @@
 /*
  * "float32 [batch, 3, 64, 64]": symbolic dims by name ("?" when unnamed);
  * an output whose shape is known only at run time as "[?] (known at run
- * time)".  Returns snprintf's count.
+ * time)".  Returns the length written, at least @len when the text was cut.
  */
 int signature_format(char *buf, size_t len, const tcc_tensor_info *info);
 /* One line per input, then per output: "<indent>input  NAME: float32 [..]". */
