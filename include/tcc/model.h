@@ -17,6 +17,7 @@
 #define TCC_MODEL_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <tcc/status.h>
 
@@ -121,6 +122,12 @@ typedef struct tcc_options {
 	 * the buffer holds them pre-packed only.
 	 */
 	int bf16;
+	/*
+	 * 1: time every op of every run (and keep the last run's timeline) for
+	 * tcc_model_profile_write().  Costs two clock reads per op.
+	 * $TCC_PROFILE does the same and prints a table when the model is freed.
+	 */
+	int profile;
 } tcc_options;
 
 typedef struct tcc_model tcc_model;
@@ -156,6 +163,21 @@ size_t tcc_model_arena_bytes(const tcc_model *model);
  * most recently used specialisation, like tcc_model_arena_bytes().
  */
 int tcc_model_bf16_ops(const tcc_model *model);
+
+typedef enum tcc_profile_format {
+	TCC_PROFILE_TABLE,	/* text: ms per run, share, GFLOP/s, GB/s, op, node, kernel; slowest first */
+	TCC_PROFILE_JSON,	/* the same as one JSON object {"runs", "ms_per_run", "threads", "ops": [...]} */
+	TCC_PROFILE_TRACE,	/* Chrome trace events of the last run (Perfetto, chrome://tracing) */
+} tcc_profile_format;
+
+/*
+ * Writes the per-op profile of a model loaded with tcc_options.profile
+ * (for a model with symbolic dims: of the shapes it ran last) to @f.
+ * Times are wall clock on the calling thread, the op's worker threads
+ * included; GFLOP/s counts convolutions and matrix products only.
+ * See Documentation/performance.md.
+ */
+tcc_status tcc_model_profile_write(const tcc_model *model, tcc_profile_format format, FILE *f);
 
 void tcc_free(void *ptr);
 

@@ -135,6 +135,17 @@ static tcc_status find_compiler(char *path, size_t size, struct stat *st)
 			     "or set TCC_CC)", cc);
 }
 
+bool tcc_jit_compiler_available(void)
+{
+	char path[4096];
+	struct stat st;
+
+	if (find_compiler(path, sizeof(path), &st) == TCC_OK)
+		return true;
+	tcc_clear_error();
+	return false;
+}
+
 /* Split $TCC_JIT_CFLAGS and opts->extra_cflags on blanks into @argv. */
 static int extra_flags(char *store, size_t size, const char *a, const char *b, char **argv)
 {

@@ -79,6 +79,8 @@ typedef struct tcc_jit_stats {
 void tcc_jit_get_stats(tcc_jit_stats *stats);
 
 /* The cache directory that would be used for @opts (static buffer per thread). */
+/* Is there a C compiler to run ($TCC_CC or cc on PATH)?  Looks, runs nothing. */
+bool tcc_jit_compiler_available(void);
 const char *tcc_jit_cache_dir(const tcc_jit_options *opts);
 
 /* The size limit in bytes ($TCC_CACHE_MAX_MB; 0: none). */

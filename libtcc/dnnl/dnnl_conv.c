@@ -4,6 +4,7 @@
  * layout propagation: an op may keep its dst in oneDNN's blocked layout
  * (keep_blocked_output) and the next op reads it directly (src_from).
  */
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -200,6 +201,16 @@ static tcc_status choose_layouts(const tcc_dnnl_conv_desc *d, const conv_geom *g
 			dnnl_primitive_attr_destroy(attr);
 			return tcc_dnnl_fail(st, d->transposed ? "conv-transpose" : "conv");
 		}
+	} else if (d->src_nhwc || d->dst_nhwc) {
+		/* A neighbour is NHWC: run in NHWC unless oneDNN has nothing for it. */
+		pd = candidate(d, g, dnnl_nhwc, dnnl_nhwc, src_dt, attr, engine);
+		if (!pd)
+			pd = candidate(d, g, dnnl_format_tag_any, dnnl_format_tag_any, src_dt, attr, engine);
+		if (!pd) {
+			dnnl_primitive_attr_destroy(attr);
+			return tcc_set_error(TCC_ERR_UNSUPPORTED, "oneDNN: %s: no implementation for this shape",
+					     d->transposed ? "conv-transpose" : "conv");
+		}
 	} else {
 		const char *force = getenv("TCC_DNNL_CONV_LAYOUT");
 		/* A first layer: few input channels, not grouped (a depthwise
@@ -239,7 +250,41 @@ static tcc_status choose_layouts(const tcc_dnnl_conv_desc *d, const conv_geom *g
 	return TCC_OK;
 }
 
+static tcc_status conv_create(tcc_dnnl_op **out, const tcc_dnnl_conv_desc *d);
+
+/*
+ * Below this many flops (a few microseconds of one core: squeeze-and-
+ * excitation's 1x1 convs on [N, C, 1, 1]) a conv runs on the calling thread
+ * alone: oneDNN sizes its work split when the primitive is created, so it
+ * is created that way too.
+ */
+#define SERIAL_CONV_FLOPS (1 << 21)
+
 tcc_status tcc_dnnl_conv_create(tcc_dnnl_op **out, const tcc_dnnl_conv_desc *d)
+{
+	conv_geom g;
+	tcc_status ts;
+
+	if (!out || !d)
+		return tcc_set_error(TCC_ERR_INVALID_ARG, "dnnl conv: NULL argument");
+	if ((ts = geometry(d, &g)) != TCC_OK)
+		return ts;
+	double flops = 2.0 * (double)g.dst[0] * (double)g.dst[1] * (double)g.dst[2] * (double)g.dst[3] *
+		       (double)(d->C / one_if_zero(d->groups)) * (double)d->KH * (double)d->KW;
+	bool serial = flops < SERIAL_CONV_FLOPS && omp_get_max_threads() > 1;
+	int team = omp_get_max_threads();
+
+	if (serial)
+		omp_set_num_threads(1);
+	ts = conv_create(out, d);
+	if (serial)
+		omp_set_num_threads(team);
+	if (ts == TCC_OK)
+		(*out)->serial = serial;
+	return ts;
+}
+
+static tcc_status conv_create(tcc_dnnl_op **out, const tcc_dnnl_conv_desc *d)
 {
 	dnnl_engine_t engine = NULL;
 	dnnl_memory_desc_t src, dst, plain_src, plain_dst, wei_user, bias_user;
@@ -293,10 +338,11 @@ tcc_status tcc_dnnl_conv_create(tcc_dnnl_op **out, const tcc_dnnl_conv_desc *d)
 		if (ts != TCC_OK)
 			goto out;
 	}
-	tcc_dnnl_plain_md(&plain_src, 4, g.src);
-	tcc_dnnl_plain_md(&plain_dst, 4, g.dst);
+	tcc_dnnl_user_md(&plain_src, g.src, d->src_nhwc);
+	tcc_dnnl_user_md(&plain_dst, g.dst, d->dst_nhwc);
 	ts = tcc_dnnl_op_finish(op, pd, d->src_from ? &d->src_from->user_dst_md : &plain_src,
-				d->keep_blocked_output ? NULL : &plain_dst, add_index, false, d->bias != NULL);
+				d->keep_blocked_output && !d->dst_nhwc ? NULL : &plain_dst, add_index, false,
+				d->bias != NULL);
 out:
 	if (pd)
 		dnnl_primitive_desc_destroy(pd);

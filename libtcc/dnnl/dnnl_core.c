@@ -66,6 +66,14 @@ void tcc_dnnl_plain_md(dnnl_memory_desc_t *md, int ndims, const dnnl_dim_t *dims
 	dnnl_memory_desc_init_by_strides(md, ndims, dims, dnnl_f32, strides);
 }
 
+void tcc_dnnl_user_md(dnnl_memory_desc_t *md, const dnnl_dim_t *dims, bool nhwc)
+{
+	if (nhwc)
+		dnnl_memory_desc_init_by_tag(md, 4, dims, dnnl_f32, dnnl_nhwc);
+	else
+		tcc_dnnl_plain_md(md, 4, dims);
+}
+
 tcc_status tcc_dnnl_op_alloc(tcc_dnnl_op **out, const char *what)
 {
 	dnnl_engine_t engine = NULL;
@@ -96,6 +104,8 @@ static dnnl_alg_kind_t eltwise_alg(tcc_dnnl_post_kind k)
 	case TCC_DNNL_POST_TANH: return dnnl_eltwise_tanh;
 	case TCC_DNNL_POST_CLIP: return dnnl_eltwise_clip;
 	case TCC_DNNL_POST_LINEAR: return dnnl_eltwise_linear;
+	case TCC_DNNL_POST_HARDSWISH: return dnnl_eltwise_hardswish;
+	case TCC_DNNL_POST_SWISH: return dnnl_eltwise_swish;
 	default: return dnnl_alg_kind_undef;
 	}
 }
@@ -402,7 +412,14 @@ tcc_status tcc_dnnl_op_run(tcc_dnnl_op *op, const void *src, const void *src_b,
 		for (int i = 0; i < op->n_const_args; i++)
 			args[n++] = op->const_args[i];
 	}
+	/* A tiny op on one thread: waking the team would cost more than the work. */
+	int team = op->serial ? omp_get_max_threads() : 0;
+
+	if (op->serial)
+		omp_set_num_threads(1);
 	st = dnnl_primitive_execute(op->prim, op->stream, n, args);
+	if (op->serial)
+		omp_set_num_threads(team);
 	if (st != dnnl_success)
 		return tcc_dnnl_fail(st, op->what);
 	if (op->out_edge.prim) {

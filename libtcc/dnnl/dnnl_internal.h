@@ -52,6 +52,7 @@ struct tcc_dnnl_op {
 	size_t packed_bytes;
 	uint64_t packed_fingerprint;
 	bool weights_in_place;		/* packed is the caller's bytes, not wei_buf */
+	bool serial;			/* tiny: created and run on the calling thread alone */
 	char impl[64];
 };
 
@@ -122,5 +123,7 @@ void tcc_dnnl_md_set_dt(dnnl_memory_desc_t *md, dnnl_data_type_t dt);
 
 /* Plain dense row-major md of @ndims @dims. */
 void tcc_dnnl_plain_md(dnnl_memory_desc_t *md, int ndims, const dnnl_dim_t *dims);
+/* The caller's view of a 4-D activation [N, C, H, W]: dense NCHW, or NHWC when @nhwc. */
+void tcc_dnnl_user_md(dnnl_memory_desc_t *md, const dnnl_dim_t *dims, bool nhwc);
 
 #endif

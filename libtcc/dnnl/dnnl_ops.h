@@ -52,6 +52,8 @@ typedef enum tcc_dnnl_post_kind {
 	TCC_DNNL_POST_CLIP,		/* min(max(x, alpha), beta) */
 	TCC_DNNL_POST_LINEAR,		/* alpha * x + beta (scale: beta = 0) */
 	TCC_DNNL_POST_ADD,		/* x + residual (residual = run() arg) */
+	TCC_DNNL_POST_HARDSWISH,	/* x * min(max(x / 6 + 1 / 2, 0), 1) */
+	TCC_DNNL_POST_SWISH,		/* x * sigmoid(x) (SiLU) */
 } tcc_dnnl_post_kind;
 
 #define TCC_DNNL_MAX_POST 8
@@ -162,6 +164,9 @@ void tcc_dnnl_op_take_weights(tcc_dnnl_op *to, tcc_dnnl_op *from);
  * @src_from: NULL when src is plain NCHW, else the op whose (blocked) dst
  *   feeds this op; the layouts then match without a reorder.
  * @keep_blocked_output: leave dst in oneDNN's preferred layout for the next op.
+ * @src_nhwc, @dst_nhwc: src / dst are dense NHWC (channels last) instead of
+ *   NCHW, for neighbours that are not oneDNN ops (generated pointwise loops
+ *   read and write NHWC too); with src_from NULL.
  * @bf16: as for matmul (src converted to bf16 at the op's input edge, dst f32).
  * @packed: weights already in a layout (tcc_dnnl_op_packed_weights() of a
  *   conv created from the same weights, e.g. in a shared weight buffer),
@@ -184,6 +189,7 @@ typedef struct tcc_dnnl_conv_desc {
 	tcc_dnnl_post_ops post;
 	const tcc_dnnl_op *src_from;
 	bool keep_blocked_output;
+	bool src_nhwc, dst_nhwc;
 	bool bf16;
 	const void *packed;
 	size_t packed_bytes;
@@ -214,9 +220,30 @@ typedef struct tcc_dnnl_pool_desc {
 	int64_t dilation[2];		/* ONNX convention, 0 is taken as 1 */
 	const tcc_dnnl_op *src_from;
 	bool keep_blocked_output;
+	bool src_nhwc, dst_nhwc;	/* as for conv */
 } tcc_dnnl_pool_desc;
 
 tcc_status tcc_dnnl_pool_create(tcc_dnnl_op **out, const tcc_dnnl_pool_desc *desc);
+
+/*
+ * Concat of @n 4-D f32 tensors [N, C_i, H, W] (any one axis differing) along
+ * @axis (in NCHW terms); each input and the output dense NCHW, or NHWC
+ * where its flag says so.
+ */
+typedef struct tcc_dnnl_concat_desc {
+	int n;
+	int axis;
+	const int64_t (*dims)[4];
+	const bool *src_nhwc;
+	bool dst_nhwc;
+} tcc_dnnl_concat_desc;
+
+typedef struct tcc_dnnl_concat tcc_dnnl_concat;
+
+tcc_status tcc_dnnl_concat_create(tcc_dnnl_concat **out, const tcc_dnnl_concat_desc *desc);
+tcc_status tcc_dnnl_concat_run(tcc_dnnl_concat *c, const void *const *src, void *dst);
+const char *tcc_dnnl_concat_impl(const tcc_dnnl_concat *c);
+void tcc_dnnl_concat_free(tcc_dnnl_concat *c);
 
 /*
  * Softmax (or LogSoftmax with @log) over the last axis of a plain

@@ -60,8 +60,8 @@ tcc_status tcc_dnnl_pool_create(tcc_dnnl_op **out, const tcc_dnnl_pool_desc *d)
 	if ((ts = tcc_dnnl_engine(&engine)) != TCC_OK)
 		return ts;
 	dnnl_dims_t sdims = { d->N, d->C, d->H, d->W }, ddims = { d->N, d->C, odims[0], odims[1] };
-	tcc_dnnl_plain_md(&plain_src, 4, sdims);
-	tcc_dnnl_plain_md(&plain_dst, 4, ddims);
+	tcc_dnnl_user_md(&plain_src, sdims, d->src_nhwc);
+	tcc_dnnl_user_md(&plain_dst, ddims, d->dst_nhwc);
 	if (d->src_from) {
 		src = d->src_from->user_dst_md;
 		if (src.ndims != 4 || src.dims[0] != d->N || src.dims[1] != d->C || src.dims[2] != d->H ||
@@ -79,7 +79,7 @@ tcc_status tcc_dnnl_pool_create(tcc_dnnl_op **out, const tcc_dnnl_pool_desc *d)
 	if (st != dnnl_success)
 		return tcc_dnnl_fail(st, "pooling");
 	if ((ts = tcc_dnnl_op_alloc(&op, "pool")) == TCC_OK)
-		ts = tcc_dnnl_op_finish(op, pd, NULL, d->keep_blocked_output ? NULL : &plain_dst, -1, false,
+		ts = tcc_dnnl_op_finish(op, pd, NULL, d->keep_blocked_output && !d->dst_nhwc ? NULL : &plain_dst, -1, false,
 					false);
 	dnnl_primitive_desc_destroy(pd);
 	if (ts != TCC_OK) {

@@ -52,6 +52,7 @@ typedef struct ir_tensor {
 	int64_t arena_offset;	/* -1: not in the arena */
 	int alias_of;		/* >= 0: shares the buffer of that tensor (view ops) */
 	size_t alloc_bytes;	/* > 0: storage a kernel needs beyond the dense size (blocked layouts) */
+	bool nhwc;		/* 4-D [N, C, H, W] stored channels-last (layout propagation) */
 } ir_tensor;
 
 typedef enum ir_attr_type {

@@ -223,12 +223,19 @@ static tcc_status copy_run(const ir_node *n, const op_env *env, tv *const *in, i
 static tcc_status dropout_infer(const ir_node *n, const op_env *env, tv *const *in, int n_in,
 				tv *out, int n_out)
 {
-	/* training_mode (input 2) true would need randomness: refuse rather than lie. */
+	/*
+	 * training_mode (input 2) true would need randomness: refuse rather than
+	 * lie, unless the ratio (input 1, default 0.5) is 0, which keeps every
+	 * element (torch exports such Dropouts, e.g. torchvision's Swin).
+	 */
 	if (n_in > 2 && in[2]) {
-		if (!in[2]->data)
+		if (!in[2]->data || (n_in > 1 && in[1] && !in[1]->data))
 			return OP_NEEDS_VALUE;
-		if (tcc_load_i64(in[2]->dtype, in[2]->data, 0))
-			return op_err(n, TCC_ERR_UNSUPPORTED, "training_mode=1 is not supported");
+		bool zero_ratio = n_in > 1 && in[1] && tv_numel(in[1]) == 1 &&
+				  tcc_load_f64(in[1]->dtype, in[1]->data, 0) == 0.0;
+
+		if (tcc_load_i64(in[2]->dtype, in[2]->data, 0) && !zero_ratio)
+			return op_err(n, TCC_ERR_UNSUPPORTED, "training_mode=1 with a non-zero ratio is not supported");
 	}
 	return same_infer(n, env, in, n_in, out, n_out);
 }

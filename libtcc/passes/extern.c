@@ -3,7 +3,8 @@
  * Extern kernels: MatMul, Gemm, 2-D Conv and pooling on oneDNN, created once
  * here with constant weights prepacked, and pointwise epilogues absorbed as
  * oneDNN post-ops: bias, ReLU/LeakyReLU, GELU (the Gelu op and the erf chain
- * torch exports), Sigmoid, Tanh, Clip and a residual Add.  When oneDNN cannot
+ * torch exports), Sigmoid, SiLU (x * Sigmoid(x)), HardSwish, HardSigmoid, Tanh,
+ * Clip and a residual Add.  When oneDNN cannot
  * express a node it keeps its reference kernel; nothing is lost but speed.
  */
 #include "passes/passes.h"
@@ -11,6 +12,7 @@
 #include "dnnl/dnnl_ops.h"
 #include "ops/conv.h"
 #include "weights/packed.h"
+#include "codegen/jit.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -274,6 +276,40 @@ static int match_gelu(const ir_graph *g, int x, int *nodes)
 	return g->nodes[h].out[0];
 }
 
+/*
+ * SiLU as exported: y = Mul(x, Sigmoid(x)), x read by exactly those two.
+ * Returns y and fills nodes[] (2 of them), or -1.
+ */
+static int match_swish(const ir_graph *g, int x, int *nodes)
+{
+	int c[2], k = 0;
+
+	if (g->tensors[x].is_output || g->tensors[x].n_uses != 2)
+		return -1;
+	for (int i = 0; i < g->n_nodes && k < 2; i++) {
+		const ir_node *n = &g->nodes[i];
+
+		for (int j = 0; !n->dead && j < n->n_in; j++)
+			if (n->in[j] == x) {
+				c[k++] = i;
+				break;
+			}
+	}
+	if (k != 2)
+		return -1;
+	if (strcmp(g->nodes[c[0]].op_type, "Sigmoid")) {
+		int t = c[0]; c[0] = c[1]; c[1] = t;
+	}
+	const ir_node *s = &g->nodes[c[0]], *m = &g->nodes[c[1]];
+
+	if (strcmp(s->op_type, "Sigmoid") || strcmp(m->op_type, "Mul") || other_input(m, x) != s->out[0] ||
+	    sole_consumer(g, s->out[0]) != c[1])
+		return -1;
+	nodes[0] = c[0];
+	nodes[1] = c[1];
+	return m->out[0];
+}
+
 typedef struct epilogue {
 	tcc_dnnl_post_ops post;
 	int absorbed[32], n_absorbed;
@@ -298,6 +334,15 @@ static void collect_epilogue(const ir_graph *g, int pi, bool allow_add, epilogue
 			t = ep->out = y;
 			continue;
 		}
+		int swish[2];
+
+		if ((y = match_swish(g, t, swish)) >= 0) {
+			ep->post.ops[ep->post.n++] = (tcc_dnnl_post){ TCC_DNNL_POST_SWISH, 1.0f, 0 };
+			memcpy(ep->absorbed + ep->n_absorbed, swish, sizeof(swish));
+			ep->n_absorbed += 2;
+			t = ep->out = y;
+			continue;
+		}
 		int c = sole_consumer(g, t);
 
 		if (c < 0)
@@ -312,6 +357,15 @@ static void collect_epilogue(const ir_graph *g, int pi, bool allow_add, epilogue
 			p.kind = TCC_DNNL_POST_RELU;
 		} else if (!strcmp(op, "LeakyRelu")) {
 			p = (tcc_dnnl_post){ TCC_DNNL_POST_RELU, ir_attr_float(n, "alpha", 0.01f), 0 };
+		} else if (!strcmp(op, "HardSwish")) {
+			p.kind = TCC_DNNL_POST_HARDSWISH;
+		} else if (!strcmp(op, "HardSigmoid")) {
+			/* clip(alpha * x + beta, 0, 1): a linear step, then the clip below. */
+			if (ep->post.n + 2 > TCC_DNNL_MAX_POST)
+				return;
+			ep->post.ops[ep->post.n++] = (tcc_dnnl_post){ TCC_DNNL_POST_LINEAR,
+				ir_attr_float(n, "alpha", 0.2f), ir_attr_float(n, "beta", 0.5f) };
+			p = (tcc_dnnl_post){ TCC_DNNL_POST_CLIP, 0.0f, 1.0f };
 		} else if (!strcmp(op, "Sigmoid")) {
 			p.kind = TCC_DNNL_POST_SIGMOID;
 		} else if (!strcmp(op, "Tanh")) {
@@ -617,6 +671,29 @@ static tcc_status do_gemm(ir_graph *g, int pi, pass_stats *ps)
 	return TCC_OK;
 }
 
+/*
+ * Does oneDNN have a real bf16 kernel for this conv?  Where it has only its
+ * reference or im2col+GEMM path (some depthwise and grouped shapes on some
+ * ISAs) bf16 runs many times slower than float32: that conv stays float32.
+ */
+static bool bf16_conv_is_fast(const tcc_dnnl_conv_desc *d)
+{
+	tcc_dnnl_conv_desc probe = *d;
+	tcc_dnnl_op *op = NULL;
+	bool fast;
+
+	probe.packed = NULL;
+	if (!probe.weights || tcc_dnnl_conv_create(&op, &probe) != TCC_OK) {
+		tcc_clear_error();
+		return false;
+	}
+	const char *impl = tcc_dnnl_op_impl(op);
+
+	fast = strncmp(impl, "ref", 3) != 0 && !strstr(impl, "gemm:");
+	tcc_dnnl_op_free(op);
+	return fast;
+}
+
 static tcc_status do_conv(ir_graph *g, int pi, pass_stats *ps)
 {
 	const ir_node *n = &g->nodes[pi];
@@ -643,7 +720,7 @@ static tcc_status do_conv(ir_graph *g, int pi, pass_stats *ps)
 	/* Packed only: the record or nothing (tcc_dnnl_conv_create() fails on another layout). */
 	d.weights = g->tensors[n->in[1]].packed_only ? NULL : W->data;
 	d.bias = b >= 0 ? g->tensors[b].v.data : NULL;
-	d.bf16 = ps->bf16;
+	d.bf16 = ps->bf16 && bf16_conv_is_fast(&d);
 	find_conv_packed(g, n->in[1], &d, ps);
 	return create_with_epilogue(g, pi, &d, &d.post, conv_create, true, -1, ps);
 }
@@ -723,97 +800,305 @@ int pass_packed_weight_reader(const ir_graph *g, int t)
 }
 
 /*
- * May tensor t stay in a blocked layout?  Only if it is internal and every
- * reader is a oneDNN conv/pool reading it as its source or its residual.
+ * Activation layouts between ops.  A 4-D tensor between two oneDNN
+ * convs/pools may stay in whatever layout they run fastest in (ANY); one that
+ * a generated pointwise loop reads or writes (an activation, a squeeze-and-
+ * excitation scale, a residual Add oneDNN did not absorb) may be NHWC, which
+ * those loops index directly; anything else is plain NCHW.  So a conv net
+ * reorders only where a tensor meets an op that needs NCHW (a Reshape, a
+ * Concat, a graph output), not around every conv.
  */
-static bool blockable(const ir_graph *g, int t)
+enum layout { LAYOUT_PLAIN, LAYOUT_ANY, LAYOUT_NHWC };
+
+static bool spatial_activation(const ir_graph *g, int t)
 {
 	const ir_tensor *x = &g->tensors[t];
-	int readers = 0;
 
-	if (x->is_output || x->kind != IR_INTERMEDIATE || !x->n_uses)
+	return x->kind == IR_INTERMEDIATE && !x->is_output && x->n_uses > 0 && is_f32(g, t) &&
+	       x->v.rank == 4 && x->v.dims[2] * x->v.dims[3] > 1;
+}
+
+/* Is @n an op oneDNN runs with t as its src or residual (any layout)? */
+static bool dnnl_reads(const ir_graph *g, int node, int j)
+{
+	const ext_state *s = ext_of(g, node);
+
+	return s && s->kind != EXT_MATMUL && (j == 0 || j == s->residual);
+}
+
+/* A Concat of 4-D f32 activations: oneDNN's concat reads and writes NHWC. */
+static bool concat_capable(const ir_graph *g, const ir_node *n)
+{
+	if (n->dead || n->kernel || !n->shapes_static || strcmp(n->op_type, "Concat") || n->n_out != 1 ||
+	    n->n_in < 1 || n->n_in > 64 || !is_f32(g, n->out[0]) || g->tensors[n->out[0]].v.rank != 4)
 		return false;
+	for (int j = 0; j < n->n_in; j++)
+		if (!is_f32(g, n->in[j]) || g->tensors[n->in[j]].v.rank != 4 || !tv_numel(&g->tensors[n->in[j]].v))
+			return false;
+	int64_t axis = ir_attr_int(n, "axis", 1);
+
+	return axis >= -4 && axis < 4;
+}
+
+/* Does a generated loop or oneDNN's concat run @n, reading and writing NHWC? */
+static bool nhwc_capable(const ir_graph *g, const ir_node *n)
+{
+	return pass_pointwise_fusable(g, n) || concat_capable(g, n);
+}
+
+static enum layout layout_allowed(const ir_graph *g, int t, bool loops)
+{
+	int p = g->tensors[t].producer;
+	bool pointwise = false, readers = false;
+
+	if (!spatial_activation(g, t) || p < 0)
+		return LAYOUT_PLAIN;
+	if (ext_of(g, p) && ext_of(g, p)->kind != EXT_MATMUL)
+		;
+	else if (loops && nhwc_capable(g, &g->nodes[p]))
+		pointwise = true;
+	else
+		return LAYOUT_PLAIN;
 	for (int i = 0; i < g->n_nodes; i++) {
 		const ir_node *n = &g->nodes[i];
-		const ext_state *s = ext_of(g, i);
 
-		if (n->dead)
-			continue;
-		for (int j = 0; j < n->n_in; j++) {
+		for (int j = 0; !n->dead && j < n->n_in; j++) {
 			if (n->in[j] != t)
 				continue;
-			if (!s || s->kind == EXT_MATMUL || (j != 0 && j != s->residual))
-				return false;
-			readers++;
+			readers = true;
+			if (dnnl_reads(g, i, j))
+				continue;
+			if (!loops || !nhwc_capable(g, n))
+				return LAYOUT_PLAIN;
+			pointwise = true;
 		}
 	}
-	return readers == x->n_uses;
+	return !readers ? LAYOUT_PLAIN : pointwise ? LAYOUT_NHWC : LAYOUT_ANY;
+}
+
+/* Is t written or read by a oneDNN conv/pool? */
+static bool touches_dnnl(const ir_graph *g, int t)
+{
+	const ext_state *s = ext_of(g, g->tensors[t].producer);
+
+	if (s && s->kind != EXT_MATMUL)
+		return true;
+	for (int i = 0; i < g->n_nodes; i++)
+		for (int j = 0; !g->nodes[i].dead && j < g->nodes[i].n_in; j++)
+			if (g->nodes[i].in[j] == t && dnnl_reads(g, i, j))
+				return true;
+	return false;
 }
 
 /*
- * Layout propagation: re-create the oneDNN convs/pools so that tensors only
- * they read stay in oneDNN's blocked layout (no reorder into and out of NCHW
- * around every conv).  All or nothing: if any op cannot be re-created, or a
- * residual's layout differs from its consumer's, the plain ops stay.
+ * NHWC pays only around convs: keep it on a tensor connected, through
+ * loops and Concats over NHWC tensors, to one a conv or pool writes or
+ * reads.  A region of loops alone (a transformer's [N, H, W, C] blocks)
+ * stays plain instead of transposing between its own loops.
+ */
+static void anchor_nhwc(const ir_graph *g, enum layout *lay)
+{
+	bool *anchored = calloc((size_t)g->n_tensors + 1, sizeof(bool)), changed = true;
+
+	if (!anchored) {	/* no memory to decide: plain is always right */
+		for (int t = 0; t < g->n_tensors; t++)
+			if (lay[t] == LAYOUT_NHWC)
+				lay[t] = LAYOUT_PLAIN;
+		return;
+	}
+	for (int t = 0; t < g->n_tensors; t++)
+		anchored[t] = lay[t] == LAYOUT_NHWC && touches_dnnl(g, t);
+	while (changed) {
+		changed = false;
+		for (int i = 0; i < g->n_nodes; i++) {
+			const ir_node *n = &g->nodes[i];
+			bool any = false;
+
+			if (n->dead || !nhwc_capable(g, n))
+				continue;
+			for (int j = 0; j < n->n_in; j++)
+				any |= n->in[j] >= 0 && anchored[n->in[j]];
+			any |= anchored[n->out[0]];
+			if (!any)
+				continue;
+			for (int j = 0; j <= n->n_in; j++) {
+				int t = j < n->n_in ? n->in[j] : n->out[0];
+
+				if (t >= 0 && lay[t] == LAYOUT_NHWC && !anchored[t])
+					changed = anchored[t] = true;
+			}
+		}
+	}
+	for (int t = 0; t < g->n_tensors; t++)
+		if (lay[t] == LAYOUT_NHWC && !anchored[t])
+			lay[t] = LAYOUT_PLAIN;
+	free(anchored);
+}
+
+/*
+ * A conv adding a residual in its sum post-op reads the residual in its
+ * dst's layout: make each such pair agree (NHWC when either is not plain,
+ * so the layouts are equal by construction).  Returns true when it changed.
+ */
+static bool agree_residuals(const ir_graph *g, enum layout *lay)
+{
+	bool changed = false;
+
+	for (int i = 0; i < g->n_nodes; i++) {
+		const ext_state *s = ext_of(g, i);
+
+		if (g->nodes[i].dead || !s || s->residual < 0)
+			continue;
+		int o = g->nodes[i].out[0], r = g->nodes[i].in[s->residual];
+
+		if (lay[o] == lay[r])
+			continue;
+		enum layout want = lay[o] == LAYOUT_PLAIN || lay[r] == LAYOUT_PLAIN ? LAYOUT_PLAIN : LAYOUT_NHWC;
+
+		changed |= lay[o] != want || lay[r] != want;
+		lay[o] = lay[r] = want;
+	}
+	return changed;
+}
+
+/* Re-creates conv/pool @i for the layouts of its src and dst; NULL op when nothing changes. */
+static tcc_status recreate(const ir_graph *g, int i, const enum layout *lay, tcc_dnnl_op **fresh,
+			   tcc_dnnl_op **op)
+{
+	const ir_node *n = &g->nodes[i];
+	ext_state *s = ext_of(g, i);
+	int src = n->in[0], src_p = g->tensors[src].producer;
+	enum layout in = lay[src], out = lay[n->out[0]];
+	const tcc_dnnl_op *src_from = in == LAYOUT_ANY ? fresh[src_p] : NULL;
+
+	*op = NULL;
+	if (in == LAYOUT_PLAIN && out == LAYOUT_PLAIN)
+		return TCC_OK;
+	if (in == LAYOUT_ANY && !src_from)
+		return tcc_set_error(TCC_ERR_INTERNAL, "layout: producer of a blocked tensor was not re-created");
+	if (s->kind == EXT_CONV) {
+		tcc_dnnl_conv_desc d = s->desc.conv;
+
+		d.src_from = src_from;
+		d.src_nhwc = in == LAYOUT_NHWC;
+		d.keep_blocked_output = out != LAYOUT_PLAIN;
+		d.dst_nhwc = out == LAYOUT_NHWC;
+		/* The weights prepacked for the first op, when the layout is the same. */
+		if (!d.packed && tcc_dnnl_op_packed_weights(s->op, &d.packed, &d.packed_bytes,
+							    &d.packed_fingerprint) != TCC_OK) {
+			tcc_clear_error();
+			d.packed = NULL;
+		}
+		return tcc_dnnl_conv_create(op, &d);
+	}
+	tcc_dnnl_pool_desc d = s->desc.pool;
+
+	d.src_from = src_from;
+	d.src_nhwc = in == LAYOUT_NHWC;
+	d.keep_blocked_output = out != LAYOUT_PLAIN;
+	d.dst_nhwc = out == LAYOUT_NHWC;
+	return tcc_dnnl_pool_create(op, &d);
+}
+
+static void concat_free(void *p)
+{
+	tcc_dnnl_concat_free(p);
+}
+
+static tcc_status concat_kernel(const ir_node *n, void *state, tv *const *in, int n_in, tv *out, int n_out)
+{
+	const void *src[64];
+
+	for (int j = 0; j < n_in; j++)
+		src[j] = in[j]->data;
+	return tcc_dnnl_concat_run(state, src, out[0].data);
+}
+
+/* oneDNN's concat for Concat node @i when it reads or writes NHWC; NULL when it does not. */
+static tcc_status make_concat(const ir_graph *g, int i, const enum layout *lay, tcc_dnnl_concat **c)
+{
+	const ir_node *n = &g->nodes[i];
+	int64_t dims[64][4];
+	bool src_nhwc[64], any = lay[n->out[0]] == LAYOUT_NHWC;
+	int64_t axis = ir_attr_int(n, "axis", 1);
+
+	*c = NULL;
+	for (int j = 0; j < n->n_in; j++) {
+		memcpy(dims[j], g->tensors[n->in[j]].v.dims, sizeof(dims[j]));
+		src_nhwc[j] = lay[n->in[j]] == LAYOUT_NHWC;
+		any |= src_nhwc[j];
+	}
+	if (!any)
+		return TCC_OK;
+	tcc_dnnl_concat_desc d = { .n = n->n_in, .axis = (int)(axis < 0 ? axis + 4 : axis), .dims = dims,
+				   .src_nhwc = src_nhwc, .dst_nhwc = lay[n->out[0]] == LAYOUT_NHWC };
+
+	return tcc_dnnl_concat_create(c, &d);
+}
+
+/*
+ * Layout propagation: choose each activation's layout (above), then
+ * re-create the oneDNN convs/pools for them.  All or nothing: if any op
+ * cannot be re-created, or a blocked residual's layout differs from its
+ * consumer's, everything stays plain.
  */
 static tcc_status propagate_layouts(ir_graph *g, pass_stats *ps)
 {
 	tcc_dnnl_op **fresh = calloc((size_t)g->n_nodes + 1, sizeof(*fresh));
-	bool *blocked = calloc((size_t)g->n_nodes + 1, sizeof(bool));
+	tcc_dnnl_concat **concats = calloc((size_t)g->n_nodes + 1, sizeof(*concats));
+	enum layout *lay = calloc((size_t)g->n_tensors + 1, sizeof(*lay));
+	bool loops = tcc_jit_compiler_available() && !getenv("TCC_NO_NHWC");
 	bool ok = true;
-	int changed = 0;
 
-	if (!fresh || !blocked) {
+	if (!fresh || !concats || !lay) {
 		free(fresh);
-		free(blocked);
+		free(concats);
+		free(lay);
 		return tcc_set_error(TCC_ERR_NO_MEMORY, "layout propagation");
 	}
+	for (int t = 0; t < g->n_tensors; t++)
+		lay[t] = layout_allowed(g, t, loops);
+	anchor_nhwc(g, lay);
+	for (int k = 0; k < g->n_nodes && agree_residuals(g, lay); k++)
+		;
 	for (int i = 0; i < g->n_nodes && ok; i++) {
 		ext_state *s = ext_of(g, i);
 
 		if (g->nodes[i].dead || !s || s->kind == EXT_MATMUL)
 			continue;
 		const ir_node *n = &g->nodes[i];
-		int src_p = g->tensors[n->in[0]].producer;
-		const tcc_dnnl_op *src_from = src_p >= 0 && blocked[src_p] ? fresh[src_p] : NULL;
+		enum layout out = lay[n->out[0]];
 		int res_p = s->residual >= 0 ? g->tensors[n->in[s->residual]].producer : -1;
-		bool res_blocked = res_p >= 0 && blocked[res_p];
 
-		blocked[i] = blockable(g, n->out[0]);
-		if (s->residual >= 0 && res_blocked != blocked[i]) {
-			ok = false;	/* the residual must be in the dst's layout */
-			break;
-		}
-		if (!blocked[i] && !src_from)
-			continue;
-		tcc_status st;
-
-		if (s->kind == EXT_CONV) {
-			tcc_dnnl_conv_desc d = s->desc.conv;
-
-			d.src_from = src_from;
-			d.keep_blocked_output = blocked[i];
-			/* The weights prepacked for the first op, when the layout is the same. */
-			if (!d.packed && tcc_dnnl_op_packed_weights(s->op, &d.packed, &d.packed_bytes,
-								    &d.packed_fingerprint) != TCC_OK) {
-				tcc_clear_error();
-				d.packed = NULL;
-			}
-			st = tcc_dnnl_conv_create(&fresh[i], &d);
-		} else {
-			tcc_dnnl_pool_desc d = s->desc.pool;
-
-			d.src_from = src_from;
-			d.keep_blocked_output = blocked[i];
-			st = tcc_dnnl_pool_create(&fresh[i], &d);
-		}
-		if (st || (blocked[i] && !tcc_dnnl_op_dst_is_blocked(fresh[i])) ||
-		    (!blocked[i] && tcc_dnnl_op_dst_bytes(fresh[i]) != tv_nbytes(&g->tensors[n->out[0]].v)) ||
-		    (res_blocked && !tcc_dnnl_op_dst_layout_equal(fresh[res_p], fresh[i]))) {
+		if (recreate(g, i, lay, fresh, &fresh[i]) != TCC_OK) {
 			ok = false;
 			break;
 		}
-		changed++;
+		if (!fresh[i])
+			continue;
+		if ((out != LAYOUT_PLAIN && !tcc_dnnl_op_dst_is_blocked(fresh[i])) ||
+		    (out == LAYOUT_PLAIN && tcc_dnnl_op_dst_bytes(fresh[i]) != tv_nbytes(&g->tensors[n->out[0]].v)) ||
+		    (out == LAYOUT_ANY && res_p >= 0 && lay[n->in[s->residual]] == LAYOUT_ANY &&
+		     (!fresh[res_p] || !tcc_dnnl_op_dst_layout_equal(fresh[res_p], fresh[i]))))
+			ok = false;
+	}
+	for (int i = 0; i < g->n_nodes && ok; i++)
+		if (concat_capable(g, &g->nodes[i]) && make_concat(g, i, lay, &concats[i]) != TCC_OK)
+			ok = false;
+	for (int i = 0; i < g->n_nodes; i++) {
+		ir_node *n = &g->nodes[i];
+
+		if (!concats[i])
+			continue;
+		if (!ok) {
+			tcc_dnnl_concat_free(concats[i]);
+			continue;
+		}
+		n->kernel = concat_kernel;
+		n->state = concats[i];
+		n->free_state = concat_free;
+		snprintf(n->kernel_desc, sizeof(n->kernel_desc), "oneDNN concat %s", tcc_dnnl_concat_impl(concats[i]));
+		ps->extern_kernels++;
 	}
 	for (int i = 0; i < g->n_nodes; i++) {
 		if (!fresh[i])
@@ -827,20 +1112,25 @@ static tcc_status propagate_layouts(ir_graph *g, pass_stats *ps)
 		tcc_dnnl_op_take_weights(fresh[i], s->op);
 		tcc_dnnl_op_free(s->op);
 		s->op = fresh[i];
-		s->blocked_out = blocked[i];
-		if (blocked[i]) {
-			ir_tensor *t = &g->tensors[g->nodes[i].out[0]];
+		s->blocked_out = lay[g->nodes[i].out[0]] != LAYOUT_PLAIN;
+		snprintf(g->nodes[i].kernel_desc, sizeof(g->nodes[i].kernel_desc), "oneDNN %s%s",
+			 tcc_dnnl_op_impl(fresh[i]), s->blocked_out ? ", blocked out" : "");
+	}
+	for (int t = 0; ok && t < g->n_tensors; t++) {
+		if (lay[t] == LAYOUT_PLAIN)
+			continue;
+		ir_tensor *x = &g->tensors[t];
+		const ext_state *s = ext_of(g, x->producer);
 
-			t->alloc_bytes = tcc_dnnl_op_dst_bytes(fresh[i]);
-			snprintf(g->nodes[i].kernel_desc, sizeof(g->nodes[i].kernel_desc), "oneDNN %s, blocked out",
-				 tcc_dnnl_op_impl(fresh[i]));
-			ps->blocked_tensors++;
-		}
+		x->nhwc = lay[t] == LAYOUT_NHWC;
+		if (s)
+			x->alloc_bytes = tcc_dnnl_op_dst_bytes(s->op);
+		ps->blocked_tensors++;
 	}
 	tcc_clear_error();
 	free(fresh);
-	free(blocked);
-	(void)changed;
+	free(concats);
+	free(lay);
 	return TCC_OK;
 }
 

@@ -45,6 +45,7 @@ static tcc_status fused_kernel(const ir_node *n, void *state, tv *const *in, int
 
 static const char *const unary_ops[] = {
 	"Relu", "Sigmoid", "Tanh", "Exp", "Log", "Sqrt", "Neg", "Abs", "Erf", "Reciprocal", "Gelu",
+	"HardSwish", "HardSigmoid", "LeakyRelu", "Clip",
 };
 static const char *const binary_ops[] = { "Add", "Sub", "Mul", "Div", "Pow" };
 
@@ -56,12 +57,25 @@ static bool in_list(const char *op, const char *const *l, size_t n)
 	return false;
 }
 
-static bool fusable(const ir_graph *g, const ir_node *n)
+static double const_scalar(const ir_graph *g, int t)
+{
+	const ir_tensor *x = &g->tensors[t];
+
+	if (x->kind != IR_CONST || tv_numel(&x->v) != 1 || x->v.dtype != TCC_F32)
+		return NAN;
+	return ((const float *)x->v.data)[0];
+}
+
+bool pass_pointwise_fusable(const ir_graph *g, const ir_node *n)
 {
 	if (n->dead || n->kernel || !n->shapes_static || n->n_out != 1)
 		return false;
 	if (g->tensors[n->out[0]].v.dtype != TCC_F32)
 		return false;
+	if (!strcmp(n->op_type, "Clip"))	/* bounds must be constants: they become literals */
+		return n->n_in >= 1 && g->tensors[n->in[0]].v.dtype == TCC_F32 &&
+		       (n->n_in < 2 || n->in[1] < 0 || !isnan(const_scalar(g, n->in[1]))) &&
+		       (n->n_in < 3 || n->in[2] < 0 || !isnan(const_scalar(g, n->in[2])));
 	if (in_list(n->op_type, unary_ops, sizeof(unary_ops) / sizeof(unary_ops[0])))
 		return n->n_in == 1 && (strcmp(n->op_type, "Gelu") ||
 					!strcmp(ir_attr_str(n, "approximate", "none"), "none"));
@@ -75,15 +89,6 @@ typedef struct group {
 	int nodes[MAX_GROUP], n;
 	int ext[TCC_LOOP_MAX_INPUTS], n_ext;	/* external input tensors */
 } group;
-
-static double const_scalar(const ir_graph *g, int t)
-{
-	const ir_tensor *x = &g->tensors[t];
-
-	if (x->kind != IR_CONST || tv_numel(&x->v) != 1 || x->v.dtype != TCC_F32)
-		return NAN;
-	return ((const float *)x->v.data)[0];
-}
 
 /* Appends the C expression computing tensor t; false when too many inputs. */
 static bool emit_expr(const ir_graph *g, const int *owner, int gi, group *gr, int t, tcc_cbuf *b)
@@ -113,6 +118,20 @@ static bool emit_expr(const ir_graph *g, const int *owner, int gi, group *gr, in
 	bool ok = true;
 
 #define SUB(i) (ok = ok && emit_expr(g, owner, gi, gr, n->in[i], b))
+	if (!strcmp(op, "Clip")) {	/* NaN passes through, as in the reference kernel */
+		double lo = n->n_in > 1 && n->in[1] >= 0 ? const_scalar(g, n->in[1]) : -INFINITY;
+		double hi = n->n_in > 2 && n->in[2] >= 0 ? const_scalar(g, n->in[2]) : INFINITY;
+
+		tcc_cbuf_puts(b, "({ float c_ = ");
+		SUB(0);
+		tcc_cbuf_puts(b, ";");
+		if (isfinite(lo))
+			tcc_cbuf_printf(b, " c_ = c_ < %.9ef ? %.9ef : c_;", lo, lo);
+		if (isfinite(hi))
+			tcc_cbuf_printf(b, " c_ = c_ > %.9ef ? %.9ef : c_;", hi, hi);
+		tcc_cbuf_puts(b, " c_; })");
+		return ok;
+	}
 	if (n->n_in == 1) {
 		static const struct { const char *op, *pre, *post; } un[] = {
 			{ "Relu", "fmaxf(", ", 0.0f)" }, { "Sigmoid", "(1.0f / (1.0f + expf(-", ")))" },
@@ -120,6 +139,24 @@ static bool emit_expr(const ir_graph *g, const int *owner, int gi, group *gr, in
 			{ "Sqrt", "sqrtf(", ")" }, { "Neg", "(-", ")" }, { "Abs", "fabsf(", ")" },
 			{ "Erf", "erff(", ")" }, { "Reciprocal", "(1.0f / ", ")" },
 		};
+		if (!strcmp(op, "HardSwish")) {
+			tcc_cbuf_puts(b, "({ float h_ = ");
+			SUB(0);
+			tcc_cbuf_puts(b, "; h_ * fminf(fmaxf(h_ * (1.0f / 6.0f) + 0.5f, 0.0f), 1.0f); })");
+			return ok;
+		}
+		if (!strcmp(op, "HardSigmoid")) {
+			tcc_cbuf_printf(b, "fminf(fmaxf(%.9ef * ", ir_attr_float(n, "alpha", 0.2f));
+			SUB(0);
+			tcc_cbuf_printf(b, " + %.9ef, 0.0f), 1.0f)", ir_attr_float(n, "beta", 0.5f));
+			return ok;
+		}
+		if (!strcmp(op, "LeakyRelu")) {
+			tcc_cbuf_puts(b, "({ float l_ = ");
+			SUB(0);
+			tcc_cbuf_printf(b, "; l_ < 0.0f ? %.9ef * l_ : l_; })", ir_attr_float(n, "alpha", 0.01f));
+			return ok;
+		}
 		if (!strcmp(op, "Gelu")) {
 			tcc_cbuf_puts(b, "({ float g_ = ");
 			SUB(0);
@@ -162,22 +199,62 @@ static bool emit_expr(const ir_graph *g, const int *owner, int gi, group *gr, in
 	return ok;
 }
 
-/* Element strides of external input t broadcast to shape o (0 on broadcast dims). */
-static void bcast_strides(const tv *t, const tv *o, int64_t *st)
-{
-	int64_t acc = 1;
+/* NCHW -> the order an NHWC tensor's elements are stored in. */
+static const int nhwc_order[4] = { 0, 2, 3, 1 };
 
+/*
+ * Element strides of external input t broadcast to shape o (0 on broadcast
+ * dims), in o's logical dim order, from where t's elements really are
+ * (dense NCHW, or NHWC when marked so).
+ */
+static void bcast_strides(const ir_tensor *x, const tv *o, int64_t *st)
+{
+	const tv *t = &x->v;
+	int64_t mem[TCC_LOOP_MAX_RANK], acc = 1;
+
+	for (int k = t->rank - 1; k >= 0; k--) {
+		int d = x->nhwc ? nhwc_order[k] : k;
+
+		mem[d] = acc;
+		acc *= t->dims[d];
+	}
 	for (int d = o->rank - 1; d >= 0; d--) {
 		int td = d - (o->rank - t->rank);
 
-		if (td < 0 || t->dims[td] == 1) {
-			st[d] = 0;
-		} else {
-			st[d] = acc;
-		}
-		if (td >= 0)
-			acc *= t->dims[td];
+		st[d] = td < 0 || t->dims[td] == 1 ? 0 : mem[td];
 	}
+}
+
+/* The loop over output @x: its dims and each input's strides in the order @x is stored. */
+static void loop_order(const ir_tensor *x, tcc_loop_desc *d)
+{
+	int64_t dims[TCC_LOOP_MAX_RANK], st[TCC_LOOP_MAX_RANK];
+
+	if (!x->nhwc)
+		return;
+	memcpy(dims, d->dims, sizeof(dims));
+	for (int k = 0; k < 4; k++)
+		d->dims[k] = dims[nhwc_order[k]];
+	for (int i = 0; i < d->n_inputs; i++) {
+		memcpy(st, d->strides[i], sizeof(st));
+		for (int k = 0; k < 4; k++)
+			d->strides[i][k] = st[nhwc_order[k]];
+	}
+}
+
+/* Does group @gr read or write an NHWC tensor?  Then it must be generated, even alone. */
+static bool touches_nhwc(const ir_graph *g, const group *gr)
+{
+	for (int m = 0; m < gr->n; m++) {
+		const ir_node *n = &g->nodes[gr->nodes[m]];
+
+		for (int j = 0; j < n->n_in; j++)
+			if (n->in[j] >= 0 && g->tensors[n->in[j]].nhwc)
+				return true;
+		if (g->tensors[n->out[0]].nhwc)
+			return true;
+	}
+	return false;
 }
 
 tcc_status pass_fuse_pointwise(ir_graph *g, const tcc_options *opts, pass_stats *ps)
@@ -196,7 +273,7 @@ tcc_status pass_fuse_pointwise(ir_graph *g, const tcc_options *opts, pass_stats 
 		ir_node *n = &g->nodes[i];
 
 		owner[i] = -1;
-		if (!fusable(g, n))
+		if (!pass_pointwise_fusable(g, n))
 			continue;
 		for (int j = 0; j < n->n_in; j++) {
 			int t = n->in[j], p = g->tensors[t].producer;
@@ -243,8 +320,9 @@ tcc_status pass_fuse_pointwise(ir_graph *g, const tcc_options *opts, pass_stats 
 			owner[i] = n_groups++;
 		}
 	}
-	/* Emit one function per group of two or more. */
+	/* Emit one function per group of two or more, or that touches NHWC. */
 	int n_kernels = 0;
+	bool any_nhwc = false;
 	char **names = calloc((size_t)n_groups + 1, sizeof(char *));
 
 	if (!names) {
@@ -258,7 +336,11 @@ tcc_status pass_fuse_pointwise(ir_graph *g, const tcc_options *opts, pass_stats 
 		tcc_loop_desc d = { 0 };
 		char name[32];
 
-		if (gr->n < 2)
+		bool nhwc = gr->n > 0 && touches_nhwc(g, gr);
+
+		any_nhwc |= nhwc;
+
+		if (gr->n < 2 && !nhwc)
 			continue;	/* single nodes, and groups emptied by merging */
 		int root = gr->nodes[gr->n - 1];
 		const tv *o = &g->tensors[g->nodes[root].out[0]].v;
@@ -266,6 +348,11 @@ tcc_status pass_fuse_pointwise(ir_graph *g, const tcc_options *opts, pass_stats 
 		if (o->rank > TCC_LOOP_MAX_RANK || !emit_expr(g, owner, k, gr, g->nodes[root].out[0], &expr) ||
 		    tcc_cbuf_status(&expr)) {
 			tcc_cbuf_free(&expr);
+			if (nhwc) {	/* the reference kernels know only NCHW */
+				st = tcc_set_error(TCC_ERR_INTERNAL, "fusion: node '%s' touches an NHWC tensor "
+						   "but cannot be generated", g->nodes[root].name ? g->nodes[root].name : "");
+				goto out_names;
+			}
 			gr->n = 1;	/* too many inputs: leave unfused */
 			continue;
 		}
@@ -275,7 +362,8 @@ tcc_status pass_fuse_pointwise(ir_graph *g, const tcc_options *opts, pass_stats 
 		memcpy(d.dims, o->dims, sizeof(int64_t) * (size_t)o->rank);
 		d.n_inputs = gr->n_ext;
 		for (int i = 0; i < gr->n_ext; i++)
-			bcast_strides(&g->tensors[gr->ext[i]].v, o, d.strides[i]);
+			bcast_strides(&g->tensors[gr->ext[i]], o, d.strides[i]);
+		loop_order(&g->tensors[g->nodes[root].out[0]], &d);
 		d.expr = tcc_cbuf_str(&expr);
 		if (o->rank == 0) {	/* the loop template wants at least one dim */
 			d.rank = 1;
@@ -318,6 +406,11 @@ tcc_status pass_fuse_pointwise(ir_graph *g, const tcc_options *opts, pass_stats 
 	st = tcc_jit_compile(&mod, tcc_cbuf_str(&src), syms, (size_t)n_kernels, fns, &jo);
 	if (st) {
 		/* No compiler or a broken one: keep the reference kernels, say why when asked. */
+		if (any_nhwc) {	/* ... which cannot read what layout propagation left in NHWC */
+			free(syms);
+			free(fns);
+			goto out_names;
+		}
 		if (opts->verbose)
 			fprintf(stderr, "tcc: pointwise fusion disabled: %s\n", tcc_last_error());
 		tcc_clear_error();

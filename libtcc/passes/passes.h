@@ -40,6 +40,8 @@ tcc_status pass_infer_fold(ir_graph *g, const op_env *env, bool fold, pass_stats
 bool pass_const_is_borrowed(const ir_graph *g, int t);
 /* Removes nodes none of whose outputs are used. */
 void pass_dce(ir_graph *g, pass_stats *ps);
+/* A constant-zero Pad -> nothing, or the pads of the Conv/AveragePool reading it. */
+tcc_status pass_fold_pad(ir_graph *g, pass_stats *ps);
 /* Conv followed by inference BatchNormalization with constant params -> one Conv. */
 tcc_status pass_fold_batchnorm(ir_graph *g, pass_stats *ps);
 
@@ -63,6 +65,12 @@ tcc_status pass_fuse_layernorm(ir_graph *g, pass_stats *ps);
  * working compiler the graph is left as it was.
  */
 tcc_status pass_fuse_pointwise(ir_graph *g, const tcc_options *opts, pass_stats *ps);
+/*
+ * Would pass_fuse_pointwise() compile @n into a generated loop?  Such loops
+ * read and write tensors marked nhwc (layout propagation relies on it:
+ * every node it lets touch an NHWC tensor is generated, even alone).
+ */
+bool pass_pointwise_fusable(const ir_graph *g, const ir_node *n);
 /* Marks view ops as aliases and assigns arena offsets to static intermediates. */
 tcc_status pass_plan_memory(ir_graph *g, pass_stats *ps);
 

@@ -103,7 +103,7 @@ static tcc_status compile_passes(tcc_model *m)
 	pass_dce(g, &m->stats);
 	if (m->opts.opt_level >= 1) {
 		st = pass_fold_batchnorm(g, &m->stats);
-		if (st)
+		if (st || (st = pass_fold_pad(g, &m->stats)))
 			return st;
 		pass_dce(g, &m->stats);
 		st = pass_fold_transpose_b(g, &m->stats);
@@ -133,8 +133,8 @@ static tcc_status compile_passes(tcc_model *m)
 	m->owned = calloc((size_t)g->n_tensors + 1, sizeof(bool));
 	if (!m->rt || !m->uses || !m->owned)
 		return tcc_set_error(TCC_ERR_NO_MEMORY, "model tables");
-	if (getenv("TCC_PROFILE") && !(m->profile_ms = calloc((size_t)g->n_nodes + 1, sizeof(double))))
-		return tcc_set_error(TCC_ERR_NO_MEMORY, "profile");
+	if ((m->opts.profile || getenv("TCC_PROFILE")) && (st = model_profile_init(m)) != TCC_OK)
+		return st;
 	m->compile_ms = now_ms() - t0;
 	if (m->opts.verbose)
 		fprintf(stderr,

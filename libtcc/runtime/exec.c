@@ -207,16 +207,19 @@ tcc_status model_execute(tcc_model *m, const tcc_tensor *inputs, int n_inputs, t
 	if (st)
 		return st;
 	omp_set_num_threads(m->env.threads);
+	if (m->profile)
+		model_profile_run_begin(m->profile);
 	for (int i = 0; i < g->n_nodes && st == TCC_OK; i++) {
 		if (g->nodes[i].dead)
 			continue;
-		double t0 = m->profile_ms ? omp_get_wtime() : 0;
+		double t0 = m->profile ? model_profile_now() : 0;
 
 		st = run_node(m, &g->nodes[i], outputs, given);
-		if (m->profile_ms)
-			m->profile_ms[i] += (omp_get_wtime() - t0) * 1e3;
+		if (m->profile)
+			model_profile_node(m->profile, i, t0);
 	}
-	m->profile_runs++;
+	if (m->profile)
+		model_profile_run_end(m->profile);
 	if (st == TCC_OK)
 		st = finish_outputs(m, outputs, given);
 	for (int i = 0; i < g->n_tensors; i++)

@@ -275,8 +275,9 @@ void tcc_model_free(tcc_model *m)
 {
 	if (!m)
 		return;
-	model_print_profile(m, stderr);
-	free(m->profile_ms);
+	if (getenv("TCC_PROFILE"))
+		model_profile_print_env(m, stderr);
+	model_profile_free(m->profile);
 	for (int i = 0; i < TCC_SPEC_SLOTS; i++)
 		tcc_model_free(m->spec[i].m);
 	free(m->spec_src);

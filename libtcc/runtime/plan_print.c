@@ -43,24 +43,3 @@ void model_print_plan(const tcc_model *m, FILE *f)
 			"reference");
 	}
 }
-
-void model_print_profile(const tcc_model *m, FILE *f)
-{
-	const ir_graph *g = m->g;
-	double total = 0;
-
-	if (!m->profile_ms || !m->profile_runs)
-		return;
-	for (int i = 0; i < g->n_nodes; i++)
-		total += m->profile_ms[i];
-	fprintf(f, "# tcc profile: %ld runs, %.3f ms per run\n", m->profile_runs, total / (double)m->profile_runs);
-	for (int i = 0; i < g->n_nodes; i++) {
-		const ir_node *n = &g->nodes[i];
-
-		if (n->dead)
-			continue;
-		fprintf(f, "%8.3f ms %5.1f%%  %-20s %-32.32s [%s]\n", m->profile_ms[i] / (double)m->profile_runs,
-			total > 0 ? 100 * m->profile_ms[i] / total : 0, n->op_type, n->name,
-			n->kernel ? n->kernel_desc : "reference");
-	}
-}

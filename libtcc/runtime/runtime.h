@@ -24,8 +24,7 @@ struct tcc_model {
 	tcc_tensor_info *in_info, *out_info;
 	double compile_ms;
 	char *cache_dir;	/* owned copy of opts.cache_dir */
-	double *profile_ms;	/* per-node time summed over runs when $TCC_PROFILE is set */
-	long profile_runs;
+	struct model_profile *profile;	/* opts.profile or $TCC_PROFILE: per-node times (profile.c) */
 	/*
 	 * Models with symbolic input dims keep their bytes and compile a
 	 * static specialisation for the concrete shapes they are run with
@@ -75,7 +74,15 @@ tcc_status model_execute(tcc_model *m, const tcc_tensor *inputs, int n_inputs, t
 #include <stdio.h>
 /* Prints the compiled plan: one line per node with its kernel, output shape and arena slot. */
 void model_print_plan(const tcc_model *m, FILE *f);
-/* With $TCC_PROFILE set: per-node time table on stderr (called by tcc_model_free). */
-void model_print_profile(const tcc_model *m, FILE *f);
+/* The profile (profile.c): allocated by model_compile(), fed by the executor. */
+struct model_profile;
+tcc_status model_profile_init(tcc_model *m);
+void model_profile_free(struct model_profile *p);
+void model_profile_run_begin(struct model_profile *p);
+double model_profile_now(void);
+void model_profile_node(struct model_profile *p, int node, double t0);
+void model_profile_run_end(struct model_profile *p);
+/* $TCC_PROFILE: per-node time table in graph order on @f (called by tcc_model_free). */
+void model_profile_print_env(const tcc_model *m, FILE *f);
 
 #endif

@@ -18,4 +18,6 @@ done
 bash tests/compiler/test_cli.sh build/bin/tcc-run "$models" || rc=1
 /usr/bin/python3 tests/compiler/test_numeric.py build/bin/tcc-run || rc=1
 /usr/bin/python3 tests/compiler/test_dnnl_norm_fold.py build/bin/tcc-run || rc=1
+/usr/bin/python3 tests/compiler/test_conv_layouts.py build/bin/tcc-run || rc=1
+/usr/bin/python3 tests/compiler/test_profile.py build/bin/tcc-run || rc=1
 exit $rc

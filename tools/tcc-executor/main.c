@@ -15,6 +15,8 @@
 #include <time.h>
 #include <tcc/executor.h>
 
+#include "../omp-env/omp_env.h"
+
 static void usage(FILE *to)
 {
 	fprintf(to,
@@ -94,6 +96,8 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
+
+	tcc_tool_bound_omp_spinning(argv);
 	tcc_options mopts = { .opt_level = 1 };
 	tcc_model_executor_opts eopts = { .workers = 1 };
 	unsigned long id = 1, v;

@@ -17,6 +17,7 @@
 
 #include "npy.h"
 #include "signature.h"
+#include "../omp-env/omp_env.h"
 
 #define MAX_IO 256
 /* --bench keeps every timing to take the median: at most this many (8 MiB). */
@@ -43,6 +44,10 @@ static void usage(FILE *f)
 		"  --seed S               seed for random inputs (default 0)\n"
 		"  --opt-level L          0: no fusion/codegen, 1: all passes (default 1)\n"
 		"  --verbose              print pass and compile statistics to stderr\n"
+		"  --profile              time every op; print a table (slowest first, GFLOP/s, GB/s) on stderr\n"
+		"  --profile-json FILE    the same table as JSON in FILE\n"
+		"  --profile-trace FILE   the last run's timeline as Chrome trace events in FILE\n"
+		"                         (open in Perfetto or chrome://tracing)\n"
 		"  --help                 show this help\n"
 		"\n"
 		"\n"
@@ -314,6 +319,27 @@ static void print_weights_stats(const tcc_model *m, const char *name)
 			s.borrowed_tensors, s.borrowed_bytes, s.packed_weights, s.huge_mapped_bytes);
 }
 
+static int write_profile(const tcc_model *m, tcc_profile_format fmt, const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f) {
+		fprintf(stderr, "tcc-run: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	tcc_status st = tcc_model_profile_write(m, fmt, f);
+
+	if (fclose(f) != 0 && st == TCC_OK) {
+		fprintf(stderr, "tcc-run: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (st != TCC_OK) {
+		fprintf(stderr, "tcc-run: %s: %s\n", path, tcc_last_error());
+		return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -327,13 +353,19 @@ int main(int argc, char **argv)
 		{ "weights", required_argument, NULL, 'W' },
 		{ "bf16", no_argument, NULL, 'B' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "profile", no_argument, NULL, 'P' },
+		{ "profile-json", required_argument, NULL, 'J' },
+		{ "profile-trace", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
+
+	tcc_tool_bound_omp_spinning(argv);
 	named inputs[MAX_IO], dims[MAX_IO];
 	static char fn[MAX_IO][4096];	/* output file names (1 MiB: not on the stack) */
 	int n_given = 0, n_dims = 0, c;
-	const char *outdir = NULL;
+	const char *outdir = NULL, *profile_json = NULL, *profile_trace = NULL;
+	bool profile_table = false;
 	long bench = 0;
 	uint64_t seed = 0;
 	tcc_options opts = { .opt_level = 1 };
@@ -364,6 +396,9 @@ int main(int argc, char **argv)
 		case 'W': opts.weights = optarg; break;
 		case 'B': opts.bf16 = 1; break;
 		case 'v': opts.verbose = 1; break;
+		case 'P': opts.profile = profile_table = true; break;
+		case 'J': opts.profile = 1; profile_json = optarg; break;
+		case 'T': opts.profile = 1; profile_trace = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -501,6 +536,13 @@ int main(int argc, char **argv)
 		printf("latency_ms median=%.3f min=%.3f iters=%ld\n", med, t[0], bench);
 		free(t);
 	}
+	if (profile_table && tcc_model_profile_write(m, TCC_PROFILE_TABLE, stderr) != TCC_OK) {
+		fprintf(stderr, "tcc-run: profile: %s\n", tcc_last_error());
+		goto out_outputs;
+	}
+	if ((profile_json && write_profile(m, TCC_PROFILE_JSON, profile_json)) ||
+	    (profile_trace && write_profile(m, TCC_PROFILE_TRACE, profile_trace)))
+		goto out_outputs;
 	rc = 0;
 out_outputs:
 	for (int k = 0; k < no; k++)
