@@ -8,17 +8,17 @@
 # Static linking pulls only the archive members a test uses; a part whose
 # code needs more libraries appends them to KMOD_LIB_LDLIBS (static .a
 # versions must exist: check with `gcc -static`).
-KSELFTEST_DIR ?= /var/cache/tcc/kselftest
+TCC_KSELFTEST_DIR ?= /var/cache/tcc/kselftest
 KMOD_TEST_SRCS := $(sort $(wildcard tests/kmod/*_test.c))
 KMOD_TEST_BINS := $(KMOD_TEST_SRCS:tests/kmod/%.c=$(BUILD)/tests/kmod/%)
 KMOD_LIB_LDLIBS += -ldrm -lm -ldl -pthread
 KMOD_TEST_CFLAGS = -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wno-sign-compare \
-		   -I$(KSELFTEST_DIR) -Iinclude -Ilibtcc -Itests/kmod \
+		   -I$(TCC_KSELFTEST_DIR) -Iinclude -Ilibtcc -Itests/kmod \
 		   $(shell pkg-config --cflags libdrm 2>/dev/null)
 KMOD_TEST_DEPS = tests/kmod/tcc_test_util.h include/uapi/drm/tcc_drm.h
 
 # Without the kselftest headers the suite reports a SKIP (tests/kmod/run.sh).
-ifneq ($(wildcard $(KSELFTEST_DIR)/kselftest_harness.h),)
+ifneq ($(wildcard $(TCC_KSELFTEST_DIR)/kselftest_harness.h),)
 TEST_BINS += $(KMOD_TEST_BINS)
 endif
 
@@ -38,7 +38,7 @@ kmod-tests: $(KMOD_TEST_BINS)
 # fails softly and run.sh copies the dynamic build/bin/tccctl with its
 # shared libraries instead (slower to boot: libdnnl alone is 40 MB).
 KMOD_GUEST_TCCCTL := $(BUILD)/tests/kmod/guest/tccctl
-ifneq ($(wildcard $(KSELFTEST_DIR)/kselftest_harness.h),)
+ifneq ($(wildcard $(TCC_KSELFTEST_DIR)/kselftest_harness.h),)
 TEST_BINS += $(KMOD_GUEST_TCCCTL)
 endif
 $(KMOD_GUEST_TCCCTL): $(tccctl_SRCS) tools/tccctl/tccctl.h $(LIB_A)

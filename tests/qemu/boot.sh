@@ -7,6 +7,9 @@
 #     --out DIR        work/log directory (default build/qemu)
 #     --timeout SECS   hard limit for the whole boot (default 170)
 #     --per-test SECS  limit per program inside the guest (default 60)
+#     --repeat N       run the whole set of programs N times in this one boot
+#                      (default 1); from the second round on, each program's
+#                      markers name it <name>@<round>
 #     --module NAME    extra in-tree module to load before tcc.ko (repeatable)
 #     --file SRC:DST   extra file copied into the guest (repeatable)
 #     --dynamic SRC:DST  a dynamically linked program (e.g. build/bin/tccctl:
@@ -29,7 +32,9 @@
 # Each program runs as root with cwd /, TCC_KMOD_GUEST=1 in its environment.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-out=build/qemu timeout_s=170 per_test=60 shell=0
+# modinfo and modprobe live in /sbin, which is not on a normal user's PATH.
+PATH=$PATH:/usr/sbin:/sbin
+out=build/qemu timeout_s=170 per_test=60 shell=0 repeat=1
 modules=(drm_shmem_helper gpu-sched vgem)
 files=() progs=() dynamic=()
 while (($#)); do
@@ -37,6 +42,7 @@ while (($#)); do
 	--out) out=$2; shift 2 ;;
 	--timeout) timeout_s=$2; shift 2 ;;
 	--per-test) per_test=$2; shift 2 ;;
+	--repeat) repeat=$2; shift 2 ;;
 	--module) modules+=("$2"); shift 2 ;;
 	--file) files+=("$2"); shift 2 ;;
 	--dynamic) dynamic+=("$2"); shift 2 ;;
@@ -46,8 +52,9 @@ while (($#)); do
 	esac
 done
 
+[[ $repeat =~ ^[1-9][0-9]{0,4}$ ]] || { echo "boot.sh: --repeat wants a count from 1 to 99999, not '$repeat'" >&2; exit 2; }
 KVER=${KVER:-$(ls /lib/modules | sort -V | tail -1)}
-TCC_KO=${TCC_KO:-tcc.ko}
+TCC_KO=${TCC_KO:-build/kmod/tcc.ko}
 if ! why=$(tests/qemu/prereqs.sh); then
 	echo "boot.sh: $why" >&2
 	exit 1
@@ -111,12 +118,17 @@ insmod /modules/tcc.ko || fail "insmod tcc.ko"
 [ -e /sys/devices/platform/tcc/bo_count ] || fail "tcc.ko loaded but /sys/devices/platform/tcc/bo_count is missing"
 export TCC_KMOD_GUEST=1 PATH=/bin LD_LIBRARY_PATH=/lib
 cd /
-for t in /tests/*; do
-	[ -x "\$t" ] || continue
-	n=\${t##*/}
-	echo "TCC-BEGIN \$n" > \$R
-	timeout $per_test "\$t" > \$R 2>&1
-	echo "TCC-END \$n \$?" > \$R
+round=1
+while [ \$round -le $repeat ]; do
+	for t in /tests/*; do
+		[ -x "\$t" ] || continue
+		n=\${t##*/}
+		[ \$round = 1 ] || n=\$n@\$round
+		echo "TCC-BEGIN \$n" > \$R
+		timeout $per_test "\$t" > \$R 2>&1
+		echo "TCC-END \$n \$?" > \$R
+	done
+	round=\$((round + 1))
 done
 d=/sys/devices/platform/tcc
 echo "TCC-COUNTERS bo_count=\$(cat \$d/bo_count) pinned_bytes=\$(cat \$d/pinned_bytes) pinned_refusals=\$(cat \$d/pinned_refusals)" > \$R

@@ -98,12 +98,35 @@ check "a guest that died fails the boot check" '^not ok [0-9]+ - guest booted, r
 out=$(ktap 'TCC-FAIL insmod tcc.ko' "" 1)
 check "a set-up failure in the guest is reported" '^not ok 1 - guest set-up: insmod tcc.ko$' "$out"
 
-out=$(KSELFTEST_DIR=$tmp/none tests/kmod/run.sh)
+# A stress boot (--repeat): later rounds are named <program>@<round>.
+printf '%s\n' 'TCC-BEGIN x_test' 'TCC-END x_test 0' 'TCC-BEGIN x_test@2' 'TCC-END x_test@2 1' \
+	'TCC-BEGIN x_test@3' 'TCC-END x_test@3 1' 'TCC-BEGIN y_test' > "$tmp/stress.log"
+printf '%s\n' 'ok 1 - x_test.fix.a' 'not ok 2 - x_test@2.fix.a' 'not ok 3 - x_test@3.fix.a' \
+	'not ok 4 - x_test@3 exited with status 1' 'not ok 5 - y_test did not finish (guest died or timed out)' \
+	'not ok 6 - leak check: bo_count back to 0 after the suite (is 1)' > "$tmp/stress.tap"
+out=$(/usr/bin/python3 tests/qemu/stress_summary.py "$tmp/stress.tap" "$tmp/stress.log" 3)
+check "stress summary: rounds that ran and rounds with a failure, per program" \
+	'^# stress: x_test: 3 of 3 rounds ran, 2 with a failure$' "$out"
+check "stress summary: each failing case with the rounds it failed in" \
+	'^# stress:   fix\.a failed in 2 round\(s\)$' "$out"
+check "stress summary: a program that never ended counts no round" \
+	'^# stress: y_test: 0 of 3 rounds ran, 1 with a failure$' "$out"
+check "stress summary: module-level checks are not programs" \
+	'^0$' "$(grep -c 'leak' <<<"$out")"
+
+# modinfo and modprobe are in /sbin, not on a normal user's PATH: the
+# prerequisites check must find them anyway (same verdict without /sbin).
+full=$(tests/qemu/prereqs.sh 2>&1; echo "exit $?")
+bare=$(PATH=/usr/local/bin:/usr/bin:/bin tests/qemu/prereqs.sh 2>&1; echo "exit $?")
+check "prereqs.sh gives the same verdict without /sbin on PATH" '^same$' \
+	"$([[ $full == "$bare" ]] && echo same || printf 'with /sbin: %s\nwithout: %s\n' "$full" "$bare")"
+
+out=$(TCC_KSELFTEST_DIR=$tmp/none tests/kmod/run.sh)
 check "without kselftest headers the kmod suite skips with the reason" \
 	'^ok 1 - kmod suite # SKIP no kselftest headers in ' "$out"
 out=$(KVER=0.0.0-none tests/kmod/run.sh)
 check "without the guest kernel the kmod suite skips with the reason" \
-	'^ok 1 - kmod suite # SKIP no readable /boot/vmlinuz-0\.0\.0-none' "$out"
+	'^ok 1 - kmod suite # SKIP no /boot/vmlinuz-0\.0\.0-none' "$out"
 out=$(TCC_KO=$tmp/none.ko tests/kmod/run.sh)
 # (The reason is the first thing missing: on a machine without QEMU, QEMU.)
 check "without tcc.ko the kmod suite skips" '^ok 1 - kmod suite # SKIP ' "$out"

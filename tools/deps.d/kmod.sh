@@ -8,6 +8,8 @@
 # Idempotent: does nothing when the files are cached.  Not fatal on failure:
 # tests/kmod then reports itself skipped with the reason.
 set -uo pipefail
+# Only the test suites need these (tools/bootstrap passes the level).
+[[ ${1:-check} == check ]] || exit 0
 kst=${TCC_KSELFTEST_DIR:-/var/cache/tcc/kselftest}
 cpd=${TCC_CHECKPATCH_DIR:-/var/cache/tcc/checkpatch}
 if [[ -s $kst/kselftest_harness.h && -s $kst/kselftest.h && -s $cpd/checkpatch.pl ]]; then

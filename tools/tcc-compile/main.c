@@ -8,10 +8,12 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <tcc/model.h>
 
 #include "codegen/jit.h"
 #include "runtime/runtime.h"
+#include "../tcc-run/signature.h"
 
 static void usage(FILE *f)
 {
@@ -24,7 +26,9 @@ static void usage(FILE *f)
 		"  --cache-dir DIR  code cache to fill (default: $TCC_CACHE_DIR, $XDG_CACHE_HOME/tcc,\n"
 		"                   ~/.cache/tcc)\n"
 		"  --opt-level L    0: no fusion/codegen, 1: all passes (default 1)\n"
-		"  --plan           print one line per node: op, output shape, arena slot, kernel\n"
+		"  --plan           print the model's inputs and outputs (name, dtype, shape; symbolic\n"
+		"                   dims by name), then one line per node: op, output shape, arena\n"
+		"                   slot, kernel\n"
 		"  --quiet          print nothing on success\n"
 		"  --help           show this help\n"
 		"\n"
@@ -75,7 +79,11 @@ int main(int argc, char **argv)
 
 	tcc_jit_get_stats(&before);
 	if (tcc_model_load(&m, argv[optind], &opts) != TCC_OK) {
-		fprintf(stderr, "tcc-compile: %s: %s\n", argv[optind], tcc_last_error());
+		/* The loader's message names the file when it could not read it. */
+		if (strstr(tcc_last_error(), argv[optind]))
+			fprintf(stderr, "tcc-compile: %s\n", tcc_last_error());
+		else
+			fprintf(stderr, "tcc-compile: %s: %s\n", argv[optind], tcc_last_error());
 		return 1;
 	}
 	tcc_jit_get_stats(&after);
@@ -89,8 +97,10 @@ int main(int argc, char **argv)
 		       s->epilogues, s->fused_nodes, s->fused_kernels, s->dynamic_nodes, m->arena_bytes,
 		       after.compiles - before.compiles, after.cache_hits - before.cache_hits,
 		       tcc_jit_cache_dir(&(tcc_jit_options){ .cache_dir = opts.cache_dir }));
-		if (plan)
+		if (plan) {
+			signature_print(stdout, m, "  ");
 			model_print_plan(m, stdout);
+		}
 	}
 	tcc_model_free(m);
 	return 0;

@@ -16,9 +16,12 @@
 #include <tcc/weights.h>
 
 #include "npy.h"
+#include "signature.h"
 #include "../omp-env/omp_env.h"
 
 #define MAX_IO 256
+/* --bench keeps every timing to take the median: at most this many (8 MiB). */
+#define MAX_BENCH 1000000L
 
 static void usage(FILE *f)
 {
@@ -32,8 +35,8 @@ static void usage(FILE *f)
 		"                         in [0, 4), booleans 0/1)\n"
 		"  --dim NAME=N           size for symbolic dimension NAME in random inputs (default 1)\n"
 		"  --output-dir DIR       write each output as DIR/<output name>.npy (DIR is created)\n"
-		"  --bench N              after one warm-up run, time N runs and end with the line\n"
-		"                         'latency_ms median=<x> min=<y> iters=<N>'\n"
+		"  --bench N              after one warm-up run, time N runs (N <= 1000000) and end\n"
+		"                         with the line 'latency_ms median=<x> min=<y> iters=<N>'\n"
 		"  --threads T            worker threads (default: all online CPUs)\n"
 		"  --bf16                 MatMul/Gemm/Conv in bfloat16 where the CPU has it (~1e-2 relative)\n"
 		"  --weights NAME         read the initializers in place from the sealed weight buffer NAME\n"
@@ -46,6 +49,10 @@ static void usage(FILE *f)
 		"  --profile-trace FILE   the last run's timeline as Chrome trace events in FILE\n"
 		"                         (open in Perfetto or chrome://tracing)\n"
 		"  --help                 show this help\n"
+		"\n"
+		"\n"
+		"Prints the model's inputs and outputs (name, dtype, shape; symbolic dims by name),\n"
+		"then per output its shape and a summary of its values.\n"
 		"\n"
 		"Exit status: 0 on success, 1 on any error (with a message on stderr), 2 on bad usage.\n");
 }
@@ -226,14 +233,75 @@ static long parse_long(const char *s, const char *flag, long lo)
 	return v;
 }
 
-/* Output names may contain '/' or ':'; keep file names flat and portable. */
-static void file_name(char *dst, size_t n, const char *dir, const char *name)
+/*
+ * Output names may contain '/' or ':'; keep file names flat and portable.
+ * Returns -1 when the name does not fit (it would be cut, and could then
+ * collide with another output's).
+ */
+static int file_name(char *dst, size_t n, const char *dir, const char *name)
 {
-	size_t off = (size_t)snprintf(dst, n, "%s/", dir);
+	int w = snprintf(dst, n, "%s/", dir);
+	size_t off;
 
-	for (const char *p = name; *p && off + 5 < n; p++)
+	if (w < 0 || (size_t)w >= n)
+		return -1;
+	off = (size_t)w;
+	for (const char *p = name; *p; p++) {
+		if (off + 5 >= n)
+			return -1;
 		dst[off++] = (*p == '/' || *p == '\\') ? '_' : *p;
+	}
 	snprintf(dst + off, n - off, ".npy");
+	return 0;
+}
+
+/*
+ * Each output's file name under @dir, refusing names that are too long or
+ * that two outputs share once sanitized ("out/1" and "out_1"): one file
+ * would silently overwrite the other.
+ */
+static int output_files(const tcc_model *m, int no, const char *dir, char (*fn)[4096])
+{
+	tcc_tensor_info info, other;
+
+	for (int k = 0; k < no; k++) {
+		tcc_model_output_info(m, k, &info);
+		if (file_name(fn[k], sizeof(fn[k]), dir, info.name)) {
+			fprintf(stderr, "tcc-run: output '%s': file name under %s is too long\n", info.name, dir);
+			return -1;
+		}
+		for (int j = 0; j < k; j++) {
+			if (strcmp(fn[j], fn[k]))
+				continue;
+			tcc_model_output_info(m, j, &other);
+			fprintf(stderr, "tcc-run: outputs '%s' and '%s' would both be written to %s; "
+				"run without --output-dir, or rename one in the model\n", other.name, info.name, fn[k]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * A .npy fed to an input must have its dtype, rank and static dims (a
+ * symbolic dim takes any size): say which, before the run does.
+ */
+static int check_input(const tcc_tensor_info *info, const tcc_tensor *t, const char *file)
+{
+	bool ok = t->dtype == info->dtype && t->rank == info->rank;
+	char want[512], got[512];
+	tcc_tensor_info as_info = { .dtype = t->dtype, .rank = t->rank };
+
+	for (int i = 0; ok && i < info->rank; i++)
+		ok = info->dims[i] < 0 || info->dims[i] == t->dims[i];
+	if (ok)
+		return 0;
+	for (int i = 0; i < t->rank && i < TCC_MAX_RANK; i++)
+		as_info.dims[i] = t->dims[i];
+	signature_format(want, sizeof(want), info);
+	signature_format(got, sizeof(got), &as_info);
+	fprintf(stderr, "tcc-run: input '%s': %s is %s, the model takes %s\n", info->name, file, got, want);
+	return -1;
 }
 
 /* After the first run (pages are mapped as they are touched): what came from the weight buffer. */
@@ -294,6 +362,7 @@ int main(int argc, char **argv)
 
 	tcc_tool_bound_omp_spinning(argv);
 	named inputs[MAX_IO], dims[MAX_IO];
+	static char fn[MAX_IO][4096];	/* output file names (1 MiB: not on the stack) */
 	int n_given = 0, n_dims = 0, c;
 	const char *outdir = NULL, *profile_json = NULL, *profile_trace = NULL;
 	bool profile_table = false;
@@ -314,7 +383,13 @@ int main(int argc, char **argv)
 				return 2;
 			break;
 		case 'o': outdir = optarg; break;
-		case 'b': bench = parse_long(optarg, "--bench", 1); break;
+		case 'b':
+			bench = parse_long(optarg, "--bench", 1);
+			if (bench > MAX_BENCH) {
+				fprintf(stderr, "tcc-run: --bench %ld: at most %ld timed runs\n", bench, MAX_BENCH);
+				return 2;
+			}
+			break;
 		case 't': opts.threads = (int)parse_long(optarg, "--threads", 1); break;
 		case 's': seed = (uint64_t)parse_long(optarg, "--seed", 0); break;
 		case 'O': opts.opt_level = (int)parse_long(optarg, "--opt-level", 0); break;
@@ -338,7 +413,11 @@ int main(int argc, char **argv)
 	double t0 = now_ms();
 
 	if (tcc_model_load(&m, path, &opts) != TCC_OK) {
-		fprintf(stderr, "tcc-run: %s: %s\n", path, tcc_last_error());
+		/* The loader's message names the file when it could not read it. */
+		if (strstr(tcc_last_error(), path))
+			fprintf(stderr, "tcc-run: %s\n", tcc_last_error());
+		else
+			fprintf(stderr, "tcc-run: %s: %s\n", path, tcc_last_error());
 		return 1;
 	}
 	double t_load = now_ms() - t0;
@@ -362,7 +441,11 @@ int main(int argc, char **argv)
 			found = !strcmp(info.name, inputs[g].name);
 		}
 		if (!found) {
-			fprintf(stderr, "tcc-run: model has no input named '%s'\n", inputs[g].name);
+			char names[2048];
+
+			signature_input_names(names, sizeof(names), m);
+			fprintf(stderr, "tcc-run: model has no input named '%s'; its inputs: %s\n",
+				inputs[g].name, ni ? names : "none");
 			goto out_inputs;
 		}
 	}
@@ -378,6 +461,8 @@ int main(int argc, char **argv)
 				fprintf(stderr, "tcc-run: input '%s': %s\n", info.name, err);
 				goto out_inputs;
 			}
+			if (check_input(&info, &in[k], file))
+				goto out_inputs;
 			continue;
 		}
 		in[k].dtype = info.dtype;
@@ -403,8 +488,11 @@ int main(int argc, char **argv)
 
 	printf("model %s: %d inputs, %d outputs, load+compile %.1f ms, first run %.2f ms, arena %zu bytes\n",
 	       path, ni, no, t_load, t_first, tcc_model_arena_bytes(m));
+	signature_print(stdout, m, "  ");
 	if (opts.verbose && opts.weights)
 		print_weights_stats(m, opts.weights);
+	if (outdir && output_files(m, no, outdir, fn))
+		goto out_outputs;
 	if (outdir && mkdir_p(outdir)) {
 		fprintf(stderr, "tcc-run: %s: %s\n", outdir, strerror(errno));
 		goto out_outputs;
@@ -413,20 +501,19 @@ int main(int argc, char **argv)
 		tcc_model_output_info(m, k, &info);
 		summarise(info.name, &out[k]);
 		if (outdir) {
-			char fn[4096];
-
-			file_name(fn, sizeof(fn), outdir, info.name);
-			if (npy_write(fn, &out[k], err, sizeof(err))) {
+			if (npy_write(fn[k], &out[k], err, sizeof(err))) {
 				fprintf(stderr, "tcc-run: %s\n", err);
 				goto out_outputs;
 			}
 		}
 	}
 	if (bench) {
-		double *t = malloc(sizeof(double) * (size_t)bench);
+		double *t = calloc((size_t)bench, sizeof(double));
 
-		if (!t)
+		if (!t) {
+			fprintf(stderr, "tcc-run: --bench %ld: out of memory for the timings\n", bench);
 			goto out_outputs;
+		}
 		/* Warm-up beyond the first run: caches, page faults, thread pool. */
 		for (int w = 0; w < 2; w++)
 			if (tcc_model_run(m, in, ni, out, no) != TCC_OK) {

@@ -95,10 +95,21 @@ int npy_read(const char *path, tcc_tensor *t, char *err, size_t errlen)
 		return -1;
 	}
 	p = strstr(hdr, "'fortran_order'");
-	if (!p || !strstr(p, "False")) {
+	if (!p) {
 		fclose(f);
 		free(hdr);
-		return fail(err, errlen, path, "Fortran-order arrays are not supported");
+		return fail(err, errlen, path, "header has no 'fortran_order' key (not a .npy file?)");
+	}
+	p += strlen("'fortran_order'");
+	p += strspn(p, " :");
+	if (strncmp(p, "False", 5)) {
+		bool fortran = !strncmp(p, "True", 4);
+
+		fclose(f);
+		free(hdr);
+		return fail(err, errlen, path, fortran ?
+			    "Fortran-order arrays are not supported (numpy.ascontiguousarray makes a C-order copy)" :
+			    "'fortran_order' is neither True nor False");
 	}
 	p = strstr(hdr, "'shape'");
 	if (!p || !(p = strchr(p, '(')))
