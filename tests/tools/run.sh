@@ -45,6 +45,15 @@ printf "\x93NUMPY\x01\x00\x36\x00{'descr': '<f4', 'shape': (2, 4), }%*s\n" 17 ''
 head -c 32 /dev/zero >> "$tmp/nofo.npy"
 out=$($R "$tmp/symbolic.onnx" --input x="$tmp/nofo.npy" 2>&1; echo "exit $?")
 check "a .npy header without 'fortran_order' gets its own message" "has no 'fortran_order' key" "$out"
+# A 130-byte file claiming 20e9 floats: refused from its size, nothing allocated for it.
+printf "\x93NUMPY\x01\x00\x76\x00{'descr': '<f4', 'fortran_order': False, 'shape': (99999, 99999, 2), }%*s\n" 47 '' > "$tmp/huge.npy"
+head -c 8 /dev/zero >> "$tmp/huge.npy"
+out=$( (ulimit -v 4000000; $R "$tmp/symbolic.onnx" --input x="$tmp/huge.npy") 2>&1; echo "exit $?")
+check "a .npy whose shape is larger than the file is refused before allocating" "huge\.npy: file is shorter than its shape says" "$out"
+printf "\x93NUMPY\x01\x00\x76\x00{'descr': '<f4', 'fortran_order': False, 'shape': (2  4), }%*s\n" 58 '' > "$tmp/spaces.npy"
+head -c 32 /dev/zero >> "$tmp/spaces.npy"
+out=$($R "$tmp/symbolic.onnx" --input x="$tmp/spaces.npy" 2>&1; echo "exit $?")
+check "a .npy shape without commas between its dims is malformed" "spaces\.npy: malformed \.npy header" "$out"
 out=$($R "$tmp/collide.onnx" --output-dir "$tmp/outs" 2>&1; echo "exit $?")
 check "two outputs with one file name ('out/1', 'out_1') are an error" \
 	"^tcc-run: outputs 'out/1' and 'out_1' would both be written to .*/out_1\.npy" "$out"

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const struct {
 	tcc_dtype t;
@@ -120,7 +121,7 @@ int npy_read(const char *path, tcc_tensor *t, char *err, size_t errlen)
 	while (*p && *p != ')') {
 		char *end;
 
-		while (*p == ' ' || *p == ',')
+		while (*p == ' ')
 			p++;
 		if (*p == ')')
 			break;
@@ -133,9 +134,23 @@ int npy_read(const char *path, tcc_tensor *t, char *err, size_t errlen)
 			goto bad_header;
 		t->dims[t->rank++] = d;
 		count *= (size_t)d;
-		p = end;
+		p = end + strspn(end, " ");
+		if (*p == ',')	/* dims are separated by commas: "(3 3)" is not a shape */
+			p++;
+		else if (*p != ')')
+			goto bad_header;
 	}
 	t->nbytes = count * tcc_dtype_size(t->dtype);
+	/* The shape is the header's word: the file must hold that many bytes before any is allocated. */
+	struct stat st;
+	long here = ftell(f);
+
+	if (here >= 0 && fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) &&
+	    ((uint64_t)st.st_size < (uint64_t)here || (uint64_t)st.st_size - (uint64_t)here < t->nbytes)) {
+		fclose(f);
+		free(hdr);
+		return fail(err, errlen, path, "file is shorter than its shape says");
+	}
 	t->data = malloc(t->nbytes ? t->nbytes : 1);
 	if (!t->data || fread(t->data, 1, t->nbytes, f) != t->nbytes) {
 		free(t->data);
