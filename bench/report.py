@@ -232,10 +232,11 @@ def contention_main(path):
                 c = cells.get((m, rt, n))
                 if c is None:
                     out.append("-")
-                elif c.get("error"):
-                    out.append("FAILED (%s)" % c["error"][-60:])
+                elif c.get("median_ms") is None:
+                    out.append("FAILED (%s)" % c.get("error", "")[-80:])
                 else:
-                    out.append("%.2f (max %.2f)" % (c["median_ms"], c["max_ms"]))
+                    out.append("%.2f (max %.2f)%s" % (c["median_ms"], c["max_ms"],
+                                                      " + FAILED: " + c["error"][-80:] if c.get("error") else ""))
             for n in ns:
                 if n == 1:
                     continue
