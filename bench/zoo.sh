@@ -9,6 +9,8 @@
 #   ZOO_ITERS=50 bench/zoo.sh             timed runs per measurement (default 20)
 #   ZOO_ROUNDS=3 bench/zoo.sh             rounds, runtimes interleaved per model (default 2)
 #   BENCH_THREADS=2                       threads of every runtime (default 2)
+#   ZOO_TIMEOUT=300                       seconds one measurement may take, then it is
+#                                         killed and reported as timed out
 #
 # Per model and round, in this order on the same input (inputs/image.npy):
 # tcc-run fp32, ONNX Runtime fp32 (bench/ort_bench.js: 2 intra-op threads,
@@ -22,6 +24,7 @@ cd "$(dirname "$0")/.."
 ITERS=${ZOO_ITERS:-${BENCH_ITERS:-20}}
 ROUNDS=${ZOO_ROUNDS:-${BENCH_ROUNDS:-2}}
 THREADS=${BENCH_THREADS:-2}
+TMO=${ZOO_TIMEOUT:-300}
 PY=/usr/bin/python3	# Debian's torch/onnx import only there
 MODELS=${ZOO_MODELS:-$($PY tests/models/zoo.py --list)}
 B=${BUILD:-build}	# the Makefile's BUILD, for out-of-tree builds
@@ -70,8 +73,10 @@ tcc_once() {	# model mode(fp32|bf16) round
 	local m=$1 mode=$2 round=$3 dir=$ZDIR/$1 log=$OUT/zoo-tcc-$2-$1.log extra=()
 	[[ $mode == bf16 ]] && extra=(--bf16 --verbose)
 	rm -rf "$dir/tcc-$mode"
-	if "$B"/bin/tcc-run "$dir/model.onnx" --input "image=$dir/inputs/image.npy" --bench "$ITERS" \
-		--threads "$THREADS" --output-dir "$dir/tcc-$mode" "${extra[@]}" > "$log" 2>&1; then
+	timeout "$TMO" "$B"/bin/tcc-run "$dir/model.onnx" --input "image=$dir/inputs/image.npy" --bench "$ITERS" \
+		--threads "$THREADS" --output-dir "$dir/tcc-$mode" "${extra[@]}" > "$log" 2>&1
+	local rc=$?
+	if ((rc == 0)); then
 		local lat med min ops
 		lat=$(grep -o 'median=[0-9.]* min=[0-9.]*' "$log" | tail -1)
 		med=${lat#median=}; med=${med%% *}; min=${lat##*min=}
@@ -80,7 +85,7 @@ tcc_once() {	# model mode(fp32|bf16) round
 			"$m" "$mode" "$round" "$med" "$min" "$ITERS" "$(rel_err "$dir/tcc-$mode/logits.npy" "$dir/expected/logits.npy")" \
 			"${ops:-null}" >> "$RES"
 	else
-		json_err "$m" "tcc_$mode" "$round" "$(tail -3 "$log")" >> "$RES"
+		json_err "$m" "tcc_$mode" "$round" "$(tail -3 "$log")$( ((rc == 124)) && echo " (timed out after $TMO s)")" >> "$RES"
 	fi
 }
 
@@ -90,20 +95,22 @@ for m in $MODELS; do
 		say "$m round $round/$ROUNDS: tcc fp32"
 		tcc_once "$m" fp32 "$round"
 		say "$m round $round/$ROUNDS: onnxruntime fp32"
-		if line=$(node bench/ort_bench.js "$dir/model.onnx" image "$dir/inputs/image.npy" "$ITERS" "$THREADS" \
+		if line=$(timeout "$TMO" node bench/ort_bench.js "$dir/model.onnx" image "$dir/inputs/image.npy" "$ITERS" "$THREADS" \
 			"$dir/expected/logits.npy" 2>"$OUT/zoo-ort-$m.log"); then
 			line=${line/\"runtime\":\"ort\"/\"runtime\":\"ort_fp32\"}
 			echo "${line%\}}, \"model\": \"$m\", \"round\": $round}" >> "$RES"
 		else
-			json_err "$m" ort_fp32 "$round" "$(tail -3 "$OUT/zoo-ort-$m.log")" >> "$RES"
+			rc=$?
+			json_err "$m" ort_fp32 "$round" "$(tail -3 "$OUT/zoo-ort-$m.log")$( ((rc == 124)) && echo " (timed out after $TMO s)")" >> "$RES"
 		fi
 		say "$m round $round/$ROUNDS: tcc bf16"
 		tcc_once "$m" bf16 "$round"
 		say "$m round $round/$ROUNDS: pytorch bf16 (autocast + trace + freeze)"
-		if line=$($PY bench/torch_bench.py --zoo "$dir" "$ITERS" "$THREADS" bf16 2>"$OUT/zoo-torch-$m.log"); then
+		if line=$(timeout "$TMO" $PY bench/torch_bench.py --zoo "$dir" "$ITERS" "$THREADS" bf16 2>"$OUT/zoo-torch-$m.log"); then
 			echo "${line%\}}, \"model\": \"$m\", \"round\": $round}" >> "$RES"
 		else
-			json_err "$m" torch_bf16 "$round" "$(tail -3 "$OUT/zoo-torch-$m.log")" >> "$RES"
+			rc=$?
+			json_err "$m" torch_bf16 "$round" "$(tail -3 "$OUT/zoo-torch-$m.log")$( ((rc == 124)) && echo " (timed out after $TMO s)")" >> "$RES"
 		fi
 	done
 done
