@@ -13,6 +13,8 @@
 #   CONTENTION_N="1 2 4"                         process counts
 #   CONTENTION_ITERS=30                          timed runs per process
 #   CONTENTION_TIMEOUT=120                       seconds a process may take, then it is killed
+#   CONTENTION_RUNTIMES="tcc ort tcc_passive"    tcc_passive: tcc with OMP_WAIT_POLICY=passive
+#                                                (OpenMP workers sleep instead of spinning)
 #
 # Bounded: each process is killed after $CONTENTION_TIMEOUT s (reported as
 # such), so the whole run takes at most models x |N| x 2 x that.  The processes
@@ -26,6 +28,7 @@ NS=${CONTENTION_N:-"1 2 4"}
 ITERS=${CONTENTION_ITERS:-30}
 TMO=${CONTENTION_TIMEOUT:-120}
 THREADS=${BENCH_THREADS:-2}
+RUNTIMES=${CONTENTION_RUNTIMES:-"tcc ort"}
 PY=/usr/bin/python3
 B=${BUILD:-build}
 OUT=$B/bench
@@ -58,7 +61,9 @@ printf '{"runtime": "host", "cpu": "%s", "cpus": %d, "threads": %d, "iters": %d,
 one() {
 	local rt=$1 m=$2 log=$3 dir=$ZDIR/$2
 	case $rt in
-	tcc) timeout "$TMO" "$B"/bin/tcc-run "$dir/model.onnx" --input "image=$dir/inputs/image.npy" \
+	tcc | tcc_passive)
+		[[ $rt == tcc_passive ]] && local -x OMP_WAIT_POLICY=passive
+		timeout "$TMO" "$B"/bin/tcc-run "$dir/model.onnx" --input "image=$dir/inputs/image.npy" \
 		--bench "$ITERS" --threads "$THREADS" > "$log" 2>&1 ;;
 	ort) timeout "$TMO" node bench/ort_bench.js "$dir/model.onnx" image "$dir/inputs/image.npy" \
 		"$ITERS" "$THREADS" > "$log" 2>&1 ;;
@@ -76,7 +81,7 @@ for m in $MODELS; do
 	# Fill tcc's compile cache first: N=1 and N=4 then load alike.
 	"$B"/bin/tcc-run "$ZDIR/$m/model.onnx" --threads "$THREADS" > /dev/null 2>&1
 	for n in $NS; do
-		for rt in tcc ort; do
+		for rt in $RUNTIMES; do
 			say "$m: $n x $rt"
 			pids=()
 			for i in $(seq "$n"); do
