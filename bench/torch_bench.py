@@ -60,10 +60,11 @@ def bf16_frozen(m, x):
     """autocast(bfloat16) + jit.trace + jit.freeze."""
     # Autocast's casts are recorded into the trace (not re-applied by the
     # JIT's own autocast pass), so that freeze folds the weights' casts.
+    # Without autocast's weight-cast cache (PyTorch's advice for tracing under
+    # CPU autocast) the casts are in the graph, and freeze folds them into
+    # bf16 weight constants.  check_trace=False: the check is a second trace.
     torch._C._jit_set_autocast_mode(False)
-    with torch.cpu.amp.autocast(dtype=torch.bfloat16):
-        # check_trace=False: autocast caches the weights' casts, so a second trace
-        # (the check) records constants where the first recorded casts.
+    with torch.cpu.amp.autocast(dtype=torch.bfloat16, cache_enabled=False):
         return torch.jit.freeze(torch.jit.trace(m, x, check_trace=False).eval())
 
 
