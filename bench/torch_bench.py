@@ -68,6 +68,26 @@ def bf16_frozen(m, x):
         return torch.jit.freeze(torch.jit.trace(m, x, check_trace=False).eval())
 
 
+def bf16_runner(m, x):
+    """(callable, how): the traced and frozen module where PyTorch 1.13 can
+    run it; else eager under autocast, and why (e.g. LayerNorm and the fused
+    attention of ConvNeXt, ViT and Swin fail traced: 'expected scalar type
+    BFloat16 but found Float')."""
+    try:
+        f = bf16_frozen(m, x)
+        f(x)
+        return f, "autocast + jit.trace + jit.freeze"
+    except RuntimeError as e:
+        why = str(e).strip().splitlines()[-1][:160]
+
+        # Grad mode on keeps nn.MultiheadAttention off its fused fast path,
+        # which in 1.13 fails under autocast the same way.
+        def eager(inp):
+            with torch.enable_grad(), torch.cpu.amp.autocast(dtype=torch.bfloat16):
+                return m(inp).detach()
+        return eager, f"autocast eager, grad mode on (traced+frozen failed: {why})"
+
+
 def main():
     args = sys.argv[1:]
     zoo_dir = None
@@ -83,8 +103,9 @@ def main():
     else:
         m, x, ref = models.build(name), models.example_input(name), None
     with torch.no_grad():
+        how = "eager fp32"
         if bf16:
-            m = bf16_frozen(m, x)
+            m, how = bf16_runner(m, x)
         for _ in range(3):
             y = m(x)
         t = []
@@ -93,7 +114,7 @@ def main():
             m(x)
             t.append((time.perf_counter() - t0) * 1e3)
     line = {"runtime": "torch_bf16" if bf16 else "torch", "version": torch.__version__,
-            "median_ms": statistics.median(t), "min_ms": min(t), "iters": iters, "blas": mapped_blas(),
+            "median_ms": statistics.median(t), "min_ms": min(t), "iters": iters, "mode": how, "blas": mapped_blas(),
             "max_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
     if ref is not None:
         y, ref = y.float().double(), ref.double()
