@@ -41,11 +41,7 @@ MAX_REL_ERR = 1e-4
 MAX_REL_ERR_BF16 = 5e-2
 
 # model: (substring of tcc-run's error, why it is tracked rather than failed)
-KNOWN = {
-    "swin_t": ("(Dropout): training_mode=1 is not supported",
-               "torchvision's Swin calls F.dropout(p=0.0) without training=, exported as Dropout with "
-               "training_mode=1 and ratio 0 (an identity); the loader refuses it"),
-}
+KNOWN = {}
 
 
 class Totals(parity.Tap):
