@@ -4,8 +4,8 @@
  * here with constant weights prepacked, and pointwise epilogues absorbed as
  * oneDNN post-ops: bias, ReLU/LeakyReLU, GELU (the Gelu op and the erf chain
  * torch exports), Sigmoid, SiLU (x * Sigmoid(x)), HardSwish, HardSigmoid, Tanh,
- * Clip and a residual Add.  When oneDNN cannot
- * express a node it keeps its reference kernel; nothing is lost but speed.
+ * Clip and a residual Add.  When oneDNN cannot express a node it keeps its
+ * reference kernel; nothing is lost but speed.
  */
 #include "passes/passes.h"
 #include "passes/dnnl_passes.h"
@@ -212,7 +212,7 @@ static int other_input(const ir_node *n, int t)
 	return n->n_in == 2 ? (n->in[0] == t ? n->in[1] : n->in[1] == t ? n->in[0] : -1) : -1;
 }
 
-/* Consumers of t when it has exactly two (for the GELU chain x -> Div, x -> Mul). */
+/* Consumers of t when it has exactly two (the GELU chain's x -> Div, x -> Mul; SiLU's x -> Sigmoid, x -> Mul). */
 static bool two_consumers(const ir_graph *g, int t, int *a, int *b)
 {
 	int found[2], k = 0;
@@ -222,7 +222,7 @@ static bool two_consumers(const ir_graph *g, int t, int *a, int *b)
 	for (int i = 0; i < g->n_nodes && k < 2; i++) {
 		const ir_node *n = &g->nodes[i];
 
-		if (n->dead || (strcmp(n->op_type, "Div") && strcmp(n->op_type, "Mul")))
+		if (n->dead)
 			continue;
 		for (int j = 0; j < n->n_in; j++)
 			if (n->in[j] == t) {
@@ -282,20 +282,9 @@ static int match_gelu(const ir_graph *g, int x, int *nodes)
  */
 static int match_swish(const ir_graph *g, int x, int *nodes)
 {
-	int c[2], k = 0;
+	int c[2];
 
-	if (g->tensors[x].is_output || g->tensors[x].n_uses != 2)
-		return -1;
-	for (int i = 0; i < g->n_nodes && k < 2; i++) {
-		const ir_node *n = &g->nodes[i];
-
-		for (int j = 0; !n->dead && j < n->n_in; j++)
-			if (n->in[j] == x) {
-				c[k++] = i;
-				break;
-			}
-	}
-	if (k != 2)
+	if (!two_consumers(g, x, &c[0], &c[1]))
 		return -1;
 	if (strcmp(g->nodes[c[0]].op_type, "Sigmoid")) {
 		int t = c[0]; c[0] = c[1]; c[1] = t;
