@@ -803,8 +803,9 @@ static bool spatial_activation(const ir_graph *g, int t)
 {
 	const ir_tensor *x = &g->tensors[t];
 
+	/* With one channel or one pixel NHWC and NCHW are the same bytes: such a tensor is plain. */
 	return x->kind == IR_INTERMEDIATE && !x->is_output && x->n_uses > 0 && is_f32(g, t) &&
-	       x->v.rank == 4 && x->v.dims[2] * x->v.dims[3] > 1;
+	       x->v.rank == 4 && x->v.dims[1] > 1 && x->v.dims[2] * x->v.dims[3] > 1;
 }
 
 /* Is @n an op oneDNN runs with t as its src or residual (any layout)? */

@@ -263,7 +263,43 @@ def pad_checks():
     check("zero Pads fold into the Conv's and the pool's pads; others stay", zero_pads_folded)
 
 
+class GatedDecoder(nn.Module):
+    """A U-Net step: ConvTranspose up, Concat skip, and a one-channel spatial gate (C = 1)."""
+
+    def __init__(self):
+        super().__init__()
+        self.e1 = nn.Sequential(nn.Conv2d(3, 16, 3, padding=1), nn.BatchNorm2d(16), nn.LeakyReLU(0.1))
+        self.e2 = nn.Sequential(nn.Conv2d(16, 32, 3, stride=2, padding=1), nn.GELU())
+        self.up = nn.ConvTranspose2d(32, 16, 2, stride=2)
+        self.d = nn.Sequential(nn.Conv2d(32, 16, 3, padding=1), nn.ReLU6(), nn.Conv2d(16, 4, 1))
+        self.att = nn.Conv2d(16, 1, 1)
+
+    def forward(self, x):
+        a = self.e1(x)
+        u = torch.relu(self.up(self.e2(a)))
+        y = self.d(torch.cat([u, a], 1))
+        return y * torch.sigmoid(self.att(a)) + 0.5 * torch.tanh(y)
+
+
+def gate_checks():
+    x = np.random.default_rng(9).standard_normal((2, 3, 20, 24)).astype(np.float32)
+    path, want = export("gated_decoder", randomise_bn(GatedDecoder()), x)
+
+    def same_answers():
+        for level, env in ((1, None), (0, None), (1, {"TCC_NO_NHWC": "1"})):
+            close(run(path, x, level, env)[0], want, f"O{level} {env or ''}")
+
+    def nhwc_kept():	# a [N, 1, H, W] tensor is the same bytes in both layouts: no reason to give up
+        n = reorders_per_run(path, x)
+        if n > 2:	# the input, and the output back to NCHW
+            raise AssertionError(f"{n} reorders per run")
+
+    check("gated decoder (ConvTranspose, Concat, 1-channel gate): outputs match PyTorch", same_answers)
+    check("gated decoder: a one-channel gate does not turn NHWC off", nhwc_kept)
+
+
 block_checks("mobilenetv3_block", nn.Hardswish, nn.Hardsigmoid, ["HardSwish", "HardSigmoid"])
+gate_checks()
 pad_checks()
 concat_checks()
 block_checks("efficientnet_block", nn.SiLU, nn.Sigmoid, ["Sigmoid"])
