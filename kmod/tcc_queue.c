@@ -392,6 +392,31 @@ const struct attribute_group tcc_queue_attr_group = {
 
 /* --- hooks called by tcc_drv.c --- */
 
+/*
+ * drm_sched_init() takes a struct drm_sched_init_args since Linux 6.15, which
+ * Debian backported into its 6.1 kernels (6.1.0-57 has it, 6.1.0-50 does
+ * not); before, the same parameters one by one.  Kbuild defines
+ * TCC_HAVE_SCHED_INIT_ARGS when the headers built against have the struct.
+ */
+static int tcc_sched_init(struct drm_gpu_scheduler *sched, const struct drm_sched_backend_ops *ops,
+			  long timeout, const char *name, struct device *dev)
+{
+#ifdef TCC_HAVE_SCHED_INIT_ARGS
+	struct drm_sched_init_args args = {
+		.ops = ops,
+		.credit_limit = TCC_ENGINE_CREDITS,
+		.hang_limit = 0,
+		.timeout = timeout,
+		.name = name,
+		.dev = dev,
+	};
+
+	return drm_sched_init(sched, &args);
+#else
+	return drm_sched_init(sched, ops, TCC_ENGINE_CREDITS, 0, timeout, NULL, NULL, name, dev);
+#endif
+}
+
 /**
  * tcc_queue_init() - module load: the simulated XPU and one scheduler per engine
  * @tdev: the device (not registered yet)
@@ -400,11 +425,6 @@ const struct attribute_group tcc_queue_attr_group = {
  */
 int tcc_queue_init(struct tcc_device *tdev)
 {
-	struct drm_sched_init_args args = {
-		.credit_limit = TCC_ENGINE_CREDITS,
-		.hang_limit = 0,
-		.dev = tdev->drm.dev,
-	};
 	struct tcc_qdev *qdev;
 	int ret;
 
@@ -425,16 +445,12 @@ int tcc_queue_init(struct tcc_device *tdev)
 	if (ret)
 		goto err_free;
 
-	args.ops = &tcc_sim_sched_ops;
-	args.timeout = msecs_to_jiffies(max(tcc_sim_timeout_ms, 10u));
-	args.name = "tcc-sim";
-	ret = drm_sched_init(&qdev->sched[DRM_TCC_ENGINE_SIM], &args);
+	ret = tcc_sched_init(&qdev->sched[DRM_TCC_ENGINE_SIM], &tcc_sim_sched_ops,
+			     msecs_to_jiffies(max(tcc_sim_timeout_ms, 10u)), "tcc-sim", tdev->drm.dev);
 	if (ret)
 		goto err_sim;
-	args.ops = &tcc_cpu_sched_ops;
-	args.timeout = MAX_SCHEDULE_TIMEOUT;
-	args.name = "tcc-cpu";
-	ret = drm_sched_init(&qdev->sched[DRM_TCC_ENGINE_CPU], &args);
+	ret = tcc_sched_init(&qdev->sched[DRM_TCC_ENGINE_CPU], &tcc_cpu_sched_ops, MAX_SCHEDULE_TIMEOUT,
+			     "tcc-cpu", tdev->drm.dev);
 	if (ret)
 		goto err_sched;
 	tdev->queue_priv = qdev;
